@@ -1,0 +1,54 @@
+"""One way for every page to take an image: a shipped sample or an upload, as named bytes.
+
+Pages decode the bytes with :func:`crystal.images.load_rgb` (through :func:`decode`, cached per
+content), so an upload and a sample follow the same path and fail with the same clear messages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from crystal.images import EXTENSIONS, ImageError, load_rgb
+from crystal.samples import Sample
+
+# The crystal page puts an image here and switches page; the feature-map page shows it first.
+HANDOFF_KEY = "image_for_feature_maps"
+
+
+@dataclass(frozen=True)
+class NamedImage:
+    name: str
+    data: bytes
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def decode(data: bytes, name: str) -> np.ndarray | str:
+    """RGB array, or the error message to show: a cached error is as cheap as a cached image."""
+    try:
+        return load_rgb(data, name=name)
+    except ImageError as err:
+        return str(err)
+
+
+def choose_images(samples: list[Sample], *, key: str, multiple: bool = False, default: int = 0) -> list[NamedImage]:
+    """Radio between samples and upload; returns the chosen images (empty when nothing is chosen yet)."""
+    source = st.radio("Image source", ["Sample image", "Upload"], horizontal=True, key=f"{key}_source")
+    if source == "Upload":
+        files = st.file_uploader(
+            "Upload " + ("images" if multiple else "an image"),
+            type=list(EXTENSIONS),
+            accept_multiple_files=multiple,
+            key=f"{key}_upload",
+            help="JPEG, PNG, BMP or TIFF; 8 or 16 bit, colour or greyscale, up to 40 megapixels.",
+        )
+        files = files if multiple else [files]
+        return [NamedImage(f.name, f.getvalue()) for f in files if f is not None]
+    names = [s.name for s in samples]
+    if multiple:
+        chosen = st.multiselect("Sample images", names, default=names[default : default + 1], key=f"{key}_samples")
+    else:
+        chosen = [st.selectbox("Sample image", names, index=default, key=f"{key}_sample")]
+    by_name = {s.name: s for s in samples}
+    return [NamedImage(name, by_name[name].path.read_bytes()) for name in chosen]
