@@ -1,0 +1,77 @@
+"""Turn a crystal prediction into what a person reads: words for how sure, a tile map, a CSV.
+
+The classifier gives numbers; the crystal-check page and the CLI both need the same plain
+reading of them, so it lives here, away from Streamlit.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+import numpy as np
+
+CSV_HEADER = ("path", "label", "p_crystal")
+VERDICT_TEXT = {"crystal": "Crystal", "no_crystal": "No crystal"}
+
+
+def confidence_words(p_crystal: float, threshold: float = 0.5) -> str:
+    """How sure the model is, in words: measured by how far ``p_crystal`` sits from the threshold.
+
+    A probability just over the threshold is a coin toss for the user, whatever its label says,
+    so the words follow the distance to the threshold rather than the probability itself.
+
+    Examples
+    --------
+    >>> confidence_words(0.97), confidence_words(0.2), confidence_words(0.55)
+    ('very sure', 'fairly sure', 'unsure: worth a look by eye')
+    """
+    distance = abs(p_crystal - threshold) / (1 - threshold if p_crystal >= threshold else threshold)
+    if distance >= 0.8:
+        return "very sure"
+    if distance >= 0.4:
+        return "fairly sure"
+    return "unsure: worth a look by eye"
+
+
+def tile_heat(tile_scores: np.ndarray, region: tuple[int, int, int, int], shape: tuple[int, int]) -> np.ndarray:
+    """Spread a grid of per-tile scores over an image of ``shape``, tiles kept as sharp blocks.
+
+    ``region`` (top, left, bottom, right) is where the tiles lie in an image of ``shape``;
+    outside it the heat is 0. Blocks stay sharp (nearest neighbour) so the grid reads as tiles.
+
+    Examples
+    --------
+    >>> tile_heat(np.array([[0.0, 1.0]]), (0, 0, 2, 4), (2, 4))
+    array([[0., 0., 1., 1.],
+           [0., 0., 1., 1.]], dtype=float32)
+    """
+    top, left, bottom, right = region
+    heat = np.zeros(shape, dtype=np.float32)
+    rows, cols = tile_scores.shape
+    row_index = np.arange(bottom - top) * rows // max(bottom - top, 1)
+    col_index = np.arange(right - left) * cols // max(right - left, 1)
+    heat[top:bottom, left:right] = np.asarray(tile_scores, dtype=np.float32)[np.ix_(row_index, col_index)]
+    return heat
+
+
+def scale_region(region: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:
+    """The same region in an image resized by ``factor`` (for drawing on a downscaled copy)."""
+    return tuple(int(round(v * factor)) for v in region)  # type: ignore[return-value]
+
+
+def results_csv(rows: Iterable[tuple[str, str, float]]) -> str:
+    """``path,label,p_crystal`` rows, the format of ``python -m crystal.predict --csv``.
+
+    Examples
+    --------
+    >>> print(results_csv([("a.jpg", "crystal", 0.91234)]), end="")
+    path,label,p_crystal
+    a.jpg,crystal,0.9123
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for path, label, p_crystal in rows:
+        writer.writerow((path, label, f"{p_crystal:.4f}"))
+    return out.getvalue()
