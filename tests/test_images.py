@@ -1,7 +1,5 @@
 """crystal.images: every upload path yields RGB uint8 or a clear ImageError."""
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -10,26 +8,10 @@ from PIL import Image
 
 from crystal.images import ImageError, load_rgb
 
+from .bad_inputs import bad_uploads, encode, png_header_only
 from .conftest import ROOT
 
 CAT = ROOT / "samples" / "everyday" / "cat.png"
-
-
-def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **kwargs)
-    return buffer.getvalue()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height but whose pixel data is a few bytes."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\x00" * 64)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 def test_sample_png_loads_as_rgb_uint8():
@@ -115,3 +97,14 @@ def test_truncated_jpeg_is_reported_as_damaged():
 def test_missing_path_is_reported():
     with pytest.raises(ImageError, match="no such file"):
         load_rgb(ROOT / "does-not-exist.png")
+
+
+@pytest.mark.parametrize("upload", bad_uploads(), ids=lambda u: u.name)
+def test_catalogue_of_awkward_uploads(upload):
+    """The shared catalogue means what it says: refusals refuse with their message, the rest load."""
+    if upload.refusal is None:
+        rgb = load_rgb(upload.data, name=upload.name)
+        assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3 and rgb.max() > rgb.min()
+    else:
+        with pytest.raises(ImageError, match=upload.refusal):
+            load_rgb(upload.data, name=upload.name)
