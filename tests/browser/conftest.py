@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,22 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server process, for checking that sessions share one model."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS line: is this Linux?")
+
+
 @pytest.fixture(scope="session")
-def app_url():
-    """Start the real app once; yield its URL; stop it (and fail loudly if it died on the way)."""
+def app_server():
+    """Start the real app once; yield its URL and process; stop it (and fail loudly if it died on the way)."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing: .ci/run should have installed Debian's chromium package")
@@ -60,7 +74,8 @@ def app_url():
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_until_healthy(url, server)
-            yield url
+            yield Server(url, server.pid)
+            assert server.poll() is None, "the streamlit server died during the tests"
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -78,6 +93,11 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 90)
         except OSError:
             time.sleep(0.5)
     pytest.fail(f"streamlit did not answer on {url} within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    return app_server.url
 
 
 @pytest.fixture(scope="session")
