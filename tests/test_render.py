@@ -1,0 +1,94 @@
+"""crystal.render: colours are plotly's, mosaics are laid out as documented, overlays blend as stated."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from plotly.colors import hex_to_rgb, sequential
+
+from crystal import render
+
+PLOTLY = {"viridis": sequential.Viridis, "inferno": sequential.Inferno}
+
+
+@pytest.mark.parametrize("cmap", ["viridis", "inferno"])
+def test_colour_map_endpoints_and_stops_are_plotlys(cmap):
+    stops = np.array([hex_to_rgb(h) for h in PLOTLY[cmap]])
+    colours = render.colorize(np.linspace(0.0, 1.0, len(stops)), cmap).astype(int)
+    np.testing.assert_array_equal(colours[[0, -1]], stops[[0, -1]])
+    # Interior stops fall between two of the 256 levels, so they may be off by the step between levels.
+    assert np.abs(colours - stops).max() <= 3
+
+
+def test_colorize_uses_vmin_vmax_and_survives_constant_and_nan_input():
+    first, last = render.colorize(np.array([0.0, 1.0]))
+    out = render.colorize(np.array([[-5.0, 0.5, 9.0]]), vmin=0.0, vmax=1.0)
+    assert out.shape == (1, 3, 3) and out.dtype == np.uint8
+    np.testing.assert_array_equal(out[0, 0], first)  # clipped below
+    np.testing.assert_array_equal(out[0, 2], last)  # clipped above
+    np.testing.assert_array_equal(render.colorize(np.full((2, 2), 7.0)), np.broadcast_to(first, (2, 2, 3)))
+    np.testing.assert_array_equal(render.colorize(np.array([np.nan, 0.0, 1.0]))[0], first)
+    with pytest.raises(ValueError, match="Unknown colour map"):
+        render.colorize(np.zeros(3), "jet")
+
+
+def test_mosaic_layout_order_and_background():
+    maps = np.zeros((7, 7, 10), np.float32)
+    for channel in range(10):
+        maps[..., channel] = channel  # channel k is constant k
+    order = [9, 0, 5, 2, 7]
+    image = render.mosaic(maps, order=order, columns=2, tile=14, gap=2, shared_scale=True)
+    assert image.shape == (3 * 14 + 2 * 2, 2 * 14 + 2, 3) and image.dtype == np.uint8
+    expected_colours = render.colorize(np.array(order, float), vmin=0.0, vmax=9.0)
+    for slot, colour in enumerate(expected_colours):
+        row, column = divmod(slot, 2)
+        tile = image[row * 16 : row * 16 + 14, column * 16 : column * 16 + 14]
+        np.testing.assert_array_equal(tile, np.broadcast_to(colour, tile.shape))
+    np.testing.assert_array_equal(image[32:, 16:], 255)  # the sixth slot is empty
+    np.testing.assert_array_equal(image[14:16], 255)  # the gap between rows
+
+
+def test_mosaic_shrinks_by_block_means_and_grows_by_repetition():
+    checker = (np.indices((224, 224)).sum(axis=0) % 2).astype(np.float32)[..., None]  # 4x4 block means: 0.5
+    checker[:4, :4] = 0.0  # first block's mean 0
+    checker[-4:, -4:] = 1.0  # last block's mean 1
+    shrunk = render.mosaic(checker, tile=64)
+    assert shrunk.shape == (56, 56, 3)  # 224 / 4
+    low, mid, high = render.colorize(np.array([0.0, 0.5, 1.0]))
+    np.testing.assert_array_equal(shrunk[0, 0], low)
+    np.testing.assert_array_equal(shrunk[10, 20], mid)
+    np.testing.assert_array_equal(shrunk[-1, -1], high)
+
+    grown = render.mosaic(np.arange(49, dtype=np.float32).reshape(7, 7, 1), tile=28)
+    assert grown.shape == (28, 28, 3)
+    np.testing.assert_array_equal(grown[:4, :4], np.broadcast_to(grown[0, 0], (4, 4, 3)))  # 4x4 blocks
+    assert not np.array_equal(grown[0, 0], grown[0, 4])
+
+
+def test_mosaic_rejects_bad_shapes_and_empty_selections():
+    with pytest.raises(ValueError, match=r"\(H, W, C\)"):
+        render.mosaic(np.zeros((8, 8)))
+    with pytest.raises(ValueError, match="No channels"):
+        render.mosaic(np.zeros((8, 8, 4)), order=[])
+
+
+def test_overlay_resizes_the_heat_and_blends_by_alpha():
+    rgb = np.full((60, 90, 3), 100, np.uint8)
+    heat = np.ones((7, 7), np.float32)
+    out = render.overlay(rgb, heat, alpha=0.5)
+    assert out.shape == (60, 90, 3) and out.dtype == np.uint8
+    top = render.colorize(np.array([1.0]), "inferno", 0.0, 1.0)[0].astype(float)
+    np.testing.assert_array_equal(out[30, 45], np.floor(0.5 * 100 + 0.5 * top + 0.5))
+    np.testing.assert_array_equal(render.overlay(rgb, heat, alpha=0.0), rgb)
+
+    gradient = np.linspace(0.0, 1.0, 90, dtype=np.float32)[None].repeat(60, axis=0)  # already image-sized
+    np.testing.assert_array_equal(render.overlay(rgb, gradient, alpha=1.0), render.colorize(gradient, "inferno", 0, 1))
+    with pytest.raises(ValueError, match="2-D heat map"):
+        render.overlay(rgb, np.ones((7, 7, 3)))
+
+
+def test_encoders_round_trip():
+    image = render.mosaic(np.random.default_rng(0).random((14, 14, 9), dtype=np.float32))
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(render.to_png_bytes(image)))), image)
+    jpeg = Image.open(io.BytesIO(render.to_jpeg_bytes(image)))
+    assert jpeg.format == "JPEG" and jpeg.size == image.shape[1::-1]
