@@ -102,7 +102,7 @@ def mosaic(
     order = np.arange(maps.shape[2]) if order is None else np.asarray(order, dtype=np.intp)
     if order.size == 0:
         raise ValueError("No channels to show.")
-    tiles = _resize_tiles(np.moveaxis(maps[..., order], -1, 0), tile)  # (n, h, w)
+    tiles = resize_maps(np.moveaxis(maps[..., order], -1, 0), tile)  # (n, h, w)
     if shared_scale:
         low, high = tiles.min(), tiles.max()
     else:
@@ -119,11 +119,13 @@ def mosaic(
     return np.ascontiguousarray(image[: image.shape[0] - gap, : image.shape[1] - gap])
 
 
-def _resize_tiles(tiles: np.ndarray, tile: int) -> np.ndarray:
-    """Bring maps to roughly ``tile`` pixels by a whole factor, so every tile stays crisp and undistorted.
+def resize_maps(maps: np.ndarray, tile: int) -> np.ndarray:
+    """Bring (N, H, W) maps to roughly ``tile`` pixels by a whole factor, so they stay crisp and undistorted.
 
-    Larger maps shrink by averaging each factor×factor block; smaller ones grow by repeating pixels.
+    Larger maps shrink by averaging each factor×factor block (a 224 map with ``tile=64`` becomes
+    56); smaller ones grow by repeating pixels (a 7 map with ``tile=28`` becomes 28).
     """
+    tiles = np.asarray(maps)
     count, height, width = tiles.shape
     side = max(height, width)
     if side > tile:

@@ -1,0 +1,77 @@
+"""Streamlit-side helpers for the feature-map page: a cached VGG16 per weights source, and the pictures.
+
+The model is built once per server and weights source (``st.cache_resource``); the maps of the last
+few images live inside it (see :class:`crystal.features.FeatureExtractor`) rather than in
+``st.cache_data``, which would pickle 60 MB per image on every rerun. Everything the browser gets
+is shrunk and encoded here, so a layer view stays well under a megabyte.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from crystal import render
+from crystal.features import LAYERS, FeatureExtractor
+
+HEATMAP_SIDE = 112
+"""Largest map side sent as interactive heatmap: 224×224 hover values would be ~1 MB of JSON."""
+OVERVIEW_TILE = 96
+PREVIEW_WIDTH = 448
+
+
+@st.cache_resource(show_spinner="Loading VGG16 (once per server) ...")
+def extractor(source_key: str) -> FeatureExtractor:
+    return FeatureExtractor(source_key)
+
+
+def grid_image(maps: np.ndarray, order: np.ndarray, shared_scale: bool) -> bytes:
+    """The mosaic as PNG, or as JPEG when PNG would be large (block 1's 64 big, noisy maps)."""
+    image = render.mosaic(maps, order=order, tile=64 if maps.shape[0] > 64 else 28, shared_scale=shared_scale)
+    png = render.to_png_bytes(image)
+    return png if len(png) <= 400_000 else render.to_jpeg_bytes(image)
+
+
+def heatmap_figure(channel: np.ndarray, title: str) -> go.Figure:
+    """One channel as a plotly heatmap with hover values, in the mosaic's colours.
+
+    Maps wider than :data:`HEATMAP_SIDE` are averaged over 2×2 (or larger) blocks; the axes keep
+    the layer's own pixel numbers so hover positions still match the layer.
+    """
+    factor = -(-channel.shape[0] // HEATMAP_SIDE)  # ceiling division
+    shown = render.resize_maps(channel[None], HEATMAP_SIDE)[0] if factor > 1 else channel
+    steps = np.arange(shown.shape[0]) * factor
+    figure = go.Figure(
+        go.Heatmap(
+            z=np.round(shown, 2),
+            x=steps,
+            y=steps,
+            colorscale="Viridis",
+            colorbar={"title": {"text": "activation"}},
+            hovertemplate="row %{y}, column %{x}<br>activation %{z:.2f}<extra></extra>",
+        )
+    )
+    figure.update_layout(title=title, height=430, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
+    figure.update_xaxes(constrain="domain")
+    return figure
+
+
+def channel_overlay(seen: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """The channel, scaled so its strongest value is 1, laid over the 224×224 network input."""
+    peak = float(channel.max())
+    return render.overlay(seen, channel / peak if peak > 0 else np.zeros_like(channel))
+
+
+def overview_tiles(maps: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """One small picture per layer: the mean over its channels, i.e. where that layer responds at all."""
+    return [render.mosaic(maps[name].mean(axis=2, keepdims=True), tile=OVERVIEW_TILE, gap=0) for name in LAYERS]
+
+
+def preview(rgb: np.ndarray) -> np.ndarray:
+    """A copy small enough to send: a 40-megapixel upload is shown, never shipped, at full size."""
+    if rgb.shape[1] <= PREVIEW_WIDTH:
+        return rgb
+    height = max(1, round(rgb.shape[0] * PREVIEW_WIDTH / rgb.shape[1]))
+    return np.asarray(Image.fromarray(rgb).resize((PREVIEW_WIDTH, height), Image.Resampling.LANCZOS, reducing_gap=3.0))
