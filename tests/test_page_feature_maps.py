@@ -1,0 +1,88 @@
+"""The feature-map page, run headless with AppTest: a sample, uploads, a bad file, the handoff."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from crystal.samples import list_samples
+from ui import feature_maps
+from ui.image_input import HANDOFF_KEY, NamedImage
+
+from .bad_inputs import bad_uploads
+from .conftest import ROOT
+
+PAGE = str(ROOT / "pages" / "2_Feature_maps.py")
+pytestmark = pytest.mark.slow
+
+
+def run_page(**session) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.radio(key="fm_source").set_value("Upload").run()
+    at.file_uploader(key="fm_upload").upload(name, data).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def captions(at: AppTest) -> str:
+    """Every caption on the page, those under images included."""
+    under_images = [image.caption for element in at.get("image") for image in element.proto.imgs]
+    return " ".join([caption.value for caption in at.caption] + under_images)
+
+
+def test_sample_shows_weights_facts_grid_and_one_channel_and_layer_switches_reuse_the_pass():
+    at = run_page()
+    assert not at.error
+    assert "In use: VGG16 kernels from HED" in captions(at)
+    assert metrics(at) == {"Output": "224×224×64", "Weights (parameters)": "36,928",
+                           "Sees a patch of": "5×5 px", "Step between values": "1 px"}  # fmt: skip
+    assert len(at.get("image")) == 5  # original, 224 input, overview strip, grid, overlay
+    assert at.get("plotly_chart")
+
+    passes = feature_maps.extractor("hed").cache_info().misses
+    assert passes >= 1  # the page's own extractor: st.cache_resource is shared within the process
+    at.select_slider(key="fm_layer").set_value("block5_pool").run()
+    assert not at.exception, at.exception
+    assert metrics(at)["Output"] == "7×7×512"
+    assert metrics(at)["Sees a patch of"] == "212×212 px"
+    at.radio(key="fm_sort").set_value("By channel number").run()
+    assert not at.exception, at.exception
+    assert "channels #0, #1, #2" in captions(at)
+    assert feature_maps.extractor("hed").cache_info().misses == passes  # no new forward pass
+
+
+@pytest.mark.parametrize("name", ["cat.png", "camera_16bit.tif"])
+def test_uploads_are_shown_with_their_maps(name):
+    files = {"cat.png": next(s for s in list_samples("everyday") if s.path.stem == "cat").path.read_bytes(),
+             "camera_16bit.tif": next(u for u in bad_uploads() if u.name == "camera_16bit.tif").data}  # fmt: skip
+    at = upload(run_page(), name, files[name])
+    assert not at.error
+    assert name in captions(at)
+    assert metrics(at)["Output"] == "224×224×64"
+
+
+def test_a_file_that_is_not_an_image_gets_a_clear_error_and_nothing_else():
+    bad = next(u for u in bad_uploads() if u.name == "notes.jpg")
+    at = upload(run_page(), bad.name, bad.data)
+    assert len(at.error) == 1 and bad.refusal in at.error[0].value and "notes.jpg" in at.error[0].value
+    assert not at.metric and not at.get("plotly_chart")
+
+
+def test_an_image_handed_over_by_the_crystal_check_is_shown_first():
+    drop = list_samples("drop")[-1]
+    at = run_page(**{HANDOFF_KEY: NamedImage("my_drop.jpg", drop.path.read_bytes())})
+    assert at.radio(key="fm_use_handoff").value is True
+    assert "From the crystal check: my_drop.jpg" in at.radio(key="fm_use_handoff").options
+    assert "my_drop.jpg" in captions(at)
+    at.radio(key="fm_use_handoff").set_value(False).run()
+    assert not at.exception, at.exception
+    assert "my_drop.jpg" not in captions(at)
