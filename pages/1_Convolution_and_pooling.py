@@ -1,0 +1,222 @@
+"""Convolution & pooling playground: draw or type a small picture and watch a kernel slide over it.
+
+The numbers come from :mod:`crystal.ops`; this page only gathers the inputs and shows each stage
+(convolution, ReLU, pooling) one step at a time. Only the step on screen is traced, so a rerun
+costs a few small heatmaps whatever the grid size.
+"""
+import numpy as np
+import streamlit as st
+
+from crystal import ops, presets
+from crystal.matrix_input import drawing_to_grid
+from ui.conv_steps import walkthrough
+from ui.matrix_editor import matrix_editor
+from ui.matrix_figures import heatmap
+
+st.set_page_config(page_title="Convolution & pooling", page_icon="🧮", layout="wide")
+
+LARGEST_GRID = 28
+CHART_CONFIG = {"displayModeBar": False}
+SOURCES = ("Preset", "Type your own", "Draw")
+POOL_INPUTS = ("The result above", presets.POOL_EXAMPLE.name)
+
+
+def chart(figure, key: str) -> None:
+    st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+
+
+def dims(grid: np.ndarray) -> str:
+    return "×".join(str(n) for n in grid.shape)
+
+
+def show_error_or(result: np.ndarray | str) -> np.ndarray | None:
+    """The grid, or ``None`` after showing the editor's message as an error."""
+    if isinstance(result, str):
+        st.error(result)
+        return None
+    return result
+
+
+def picture_from_preset() -> np.ndarray | None:
+    name = st.selectbox("Preset picture", presets.IMAGE_NAMES, key="conv_image_preset")
+    if name == presets.RANDOM_NAME:
+        st.caption(presets.RANDOM_DESCRIPTION)
+        size_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
+        size = size_column.slider("Size", 3, LARGEST_GRID, 6, key="conv_random_size")
+        if button_column.button("New numbers", key="conv_random_new"):
+            st.session_state.conv_random_seed = st.session_state.get("conv_random_seed", 0) + 1
+        seed = st.session_state.get("conv_random_seed", 0)
+        start, cells_key = presets.random_image(size, seed), f"conv_image_cells_random_{size}_{seed}"
+    else:
+        st.caption(presets.IMAGES[name].description)
+        start, cells_key = presets.IMAGES[name].values, f"conv_image_cells_{name}"
+    return show_error_or(matrix_editor(start, key=cells_key, what="input", help="Click a cell to change it."))
+
+
+def picture_typed() -> np.ndarray | None:
+    rows_column, cols_column = st.columns(2)
+    rows = rows_column.number_input("Rows", 1, LARGEST_GRID, 5, key="conv_rows")
+    cols = cols_column.number_input("Columns", 1, LARGEST_GRID, 5, key="conv_cols")
+    st.caption("Every cell starts at 0: click one and type a number (like 2, −1.5 or 1/9).")
+    start = np.zeros((rows, cols))
+    return show_error_or(matrix_editor(start, key=f"conv_image_cells_typed_{rows}x{cols}", what="input",
+                                       help="Type a number; decimals and fractions like 1/9 are fine."))
+
+
+def picture_drawn() -> np.ndarray | None:
+    from streamlit_drawable_canvas import st_canvas  # the drawing component loads only when asked for
+
+    n = st.slider("Grid size (cells per side)", 5, LARGEST_GRID, 10, key="conv_grid",
+                  help="The drawing is cut into this many rows and columns; each cell gets the share of it "
+                       "covered by ink, from 0 (paper) to 1 (fully inked).")
+    drawing = st_canvas(stroke_width=24, stroke_color="#000", background_color="#fff", height=280, width=280,
+                        drawing_mode="freedraw", key="conv_canvas", return_image_data=True)
+    grid = None if drawing.image_data is None else drawing_to_grid(drawing.image_data, n)
+    if grid is None or not grid.any():
+        st.info("Draw something on the white square with the mouse (a digit works well), and it becomes "
+                f"a {n}×{n} grid of numbers below.")
+        return None
+    return grid
+
+
+def kernel_input() -> np.ndarray | None:
+    name = st.selectbox("Kernel", presets.KERNEL_NAMES, key="conv_kernel",
+                        help="The small grid of weights that slides over the picture.")
+    if name == presets.OWN_KERNEL_NAME:
+        size = st.slider("Kernel size", 1, 7, 3, key="conv_kernel_size")
+        st.caption(presets.OWN_KERNEL_DESCRIPTION)
+        start, cells_key = presets.identity_kernel(size), f"conv_kernel_cells_own_{size}"
+    else:
+        st.caption(presets.KERNELS[name].description)
+        start, cells_key = presets.KERNELS[name].values, f"conv_kernel_cells_{name}"
+    return show_error_or(matrix_editor(start, key=cells_key, what="kernel",
+                                       help="Type a weight; negative numbers and fractions like 1/9 are fine."))
+
+
+st.title("🧮 Convolution & pooling playground")
+st.markdown(
+    """
+A **convolution** slides a small grid of weights, the **kernel**, over a picture. At each place it
+multiplies every number under it by the matching weight and adds the products up: that sum is one
+cell of the output, the *feature map*, which is big wherever the picture looks like the kernel.
+**ReLU** then replaces negative numbers by 0, and **pooling** shrinks the map by keeping only the
+largest (or the average) number of each small block. Change anything below and step through it.
+"""
+)
+
+with st.sidebar:
+    st.header("Layer settings")
+    stride = st.number_input("Stride", 1, 4, 1, key="conv_stride",
+                             help="How many cells the kernel moves at each step. 2 skips every other place "
+                                  "and halves the output.")
+    padding = st.number_input("Zero padding", 0, 3, 0, key="conv_padding",
+                              help="Rings of zeros added around the picture, so the kernel can also sit on "
+                                   "the edges. Padding 1 with a 3×3 kernel keeps the size unchanged.")
+    use_relu = st.toggle("Apply ReLU", value=True, key="conv_relu",
+                         help="ReLU keeps positive numbers and turns negative ones into 0.")
+    st.header("Pooling")
+    pool_mode = st.radio("Pooling type", ("max", "avg"), key="conv_pool_mode", horizontal=True,
+                         format_func={"max": "Max", "avg": "Average"}.get,
+                         help="Max keeps the strongest response in each block; average smooths them.")
+    pool_size = st.number_input("Pooling window", 1, 4, 2, key="conv_pool_size",
+                                help="The side of each block that becomes one number.")
+    pool_stride = st.number_input("Pooling stride", 1, 4, 2, key="conv_pool_stride",
+                                  help="How far the pooling window moves; equal to the window for no overlap.")
+
+picture_column, kernel_column = st.columns([3, 2], gap="large")
+with picture_column:
+    st.subheader("The picture")
+    source = st.radio("Where the picture comes from", SOURCES, key="conv_source", horizontal=True)
+    image = {"Preset": picture_from_preset, "Type your own": picture_typed, "Draw": picture_drawn}[source]()
+with kernel_column:
+    st.subheader("The kernel")
+    kernel = kernel_input()
+if image is None or kernel is None:
+    st.stop()
+
+# --- 1. convolution ---------------------------------------------------------------------------
+st.header("1 · Convolution")
+try:
+    feature_map = ops.conv2d(image, kernel, stride=stride, padding=padding)
+except ValueError as err:
+    st.error(str(err))
+    st.stop()
+padded = ops.pad(image, padding)
+st.markdown(
+    f"A {dims(image)} picture{f' padded to {dims(padded)}' if padding else ''} and a {dims(kernel)} kernel "
+    f"with stride {stride} give a **{dims(feature_map)}** feature map. Output size = (n + 2·padding − k) / stride + 1:"
+)
+st.code(f"rows:    {ops.size_formula(image.shape[0], kernel.shape[0], stride, padding)}\n"
+        f"columns: {ops.size_formula(image.shape[1], kernel.shape[1], stride, padding)}", language=None)
+inner = (slice(padding, padding + image.shape[0]), slice(padding, padding + image.shape[1]))
+
+
+def show_conv_step(index: int) -> None:
+    step = ops.conv_step(image, kernel, index, stride=stride, padding=padding)
+    cell = (slice(step.out_row, step.out_row + 1), slice(step.out_col, step.out_col + 1))
+    columns = st.columns(4)
+    with columns[0]:
+        chart(heatmap(padded, title=f"Input {dims(padded)}", window=(step.rows, step.cols),
+                      outline=inner if padding else None), "conv_input_chart")
+    with columns[1]:
+        chart(heatmap(kernel, title=f"Kernel {dims(kernel)}"), "conv_kernel_chart")
+    with columns[2]:
+        chart(heatmap(step.products, title="Window × kernel"), "conv_products_chart")
+    with columns[3]:
+        chart(heatmap(ops.partial_output(feature_map, index + 1), title=f"Output {dims(feature_map)}",
+                      window=cell, value_range=(feature_map.min(), feature_map.max())), "conv_output_chart")
+    st.markdown(f"**Step {index + 1}:** the orange window multiplies cell by cell with the kernel; the "
+                f"products add up to output row {step.out_row + 1}, column {step.out_col + 1}.")
+    st.code(step.equation(), language=None, wrap_lines=True)
+
+
+walkthrough(feature_map.size, key="conv_walk", label="Convolution step", show=show_conv_step,
+            help="Move the kernel to any position; the last step shows the whole output.")
+
+# --- 2. ReLU ----------------------------------------------------------------------------------
+st.header("2 · ReLU")
+if use_relu:
+    activated = ops.relu(feature_map)
+    negatives = int((feature_map < 0).sum())
+    st.markdown(f"y = max(0, x): **{negatives}** negative cell{'s' if negatives != 1 else ''} "
+                "became 0; everything else passes unchanged.")
+    before, after = st.columns(2)
+    with before:
+        chart(heatmap(feature_map, title="Feature map"), "relu_before_chart")
+    with after:
+        chart(heatmap(activated, title="After ReLU"), "relu_after_chart")
+else:
+    activated = feature_map
+    st.caption("ReLU is switched off (sidebar): pooling works on the feature map as it is.")
+
+# --- 3. pooling -------------------------------------------------------------------------------
+st.header("3 · Pooling")
+pool_input = st.radio("What to pool", POOL_INPUTS, key="conv_pool_input", horizontal=True,
+                      help="The classic 4×4 example is the grid used in the well-known explanation of max pooling.")
+grid = activated if pool_input == POOL_INPUTS[0] else presets.POOL_EXAMPLE.values
+try:
+    pooled = ops.pool2d(grid, size=pool_size, stride=pool_stride, mode=pool_mode)
+except ValueError as err:
+    st.error(str(err))
+    st.stop()
+st.markdown(f"{'Max' if pool_mode == 'max' else 'Average'} pooling with a {pool_size}×{pool_size} window and "
+            f"stride {pool_stride} turns the {dims(grid)} grid into **{dims(pooled)}**. Windows that would stick "
+            "out of the grid are skipped.")
+st.code(f"rows:    {ops.size_formula(grid.shape[0], pool_size, pool_stride, None)}\n"
+        f"columns: {ops.size_formula(grid.shape[1], pool_size, pool_stride, None)}", language=None)
+
+
+def show_pool_step(index: int) -> None:
+    step = ops.pool_step(grid, index, size=pool_size, stride=pool_stride, mode=pool_mode)
+    cell = (slice(step.out_row, step.out_row + 1), slice(step.out_col, step.out_col + 1))
+    left, right = st.columns(2)
+    with left:
+        chart(heatmap(grid, title=f"Pooling input {dims(grid)}", window=(step.rows, step.cols)), "pool_input_chart")
+    with right:
+        chart(heatmap(ops.partial_output(pooled, index + 1), title=f"Pooled {dims(pooled)}", window=cell,
+                      value_range=(pooled.min(), pooled.max())), "pool_output_chart")
+    st.code(step.equation(), language=None, wrap_lines=True)
+
+
+walkthrough(pooled.size, key="pool_walk", label="Pooling step", show=show_pool_step,
+            help="Move the pooling window; the last step shows the whole pooled grid.")

@@ -1,0 +1,160 @@
+"""The convolution & pooling page, driven headless through Streamlit's AppTest."""
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from .conftest import ROOT
+
+PAGE = str(ROOT / "pages" / "1_Convolution_and_pooling.py")
+CLASSIC_CELLS = "conv_image_cells_Classic 5×5 picture"
+
+
+def run(setup=lambda at: None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    setup(at)
+    return at.run()
+
+
+def charts(at: AppTest) -> dict[str, list[list[str]]]:
+    """Each heatmap's title (without its size) -> the numbers written in its cells."""
+    shown = {}
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        shown[spec["layout"]["title"]["text"].split(" ")[0]] = spec["data"][0]["text"]
+    return shown
+
+
+def code_blocks(at: AppTest) -> list[str]:
+    return [block.value for block in at.code]
+
+
+def edit(key: str, rows: dict) -> dict:
+    """The edit state st.data_editor keeps: {row position: {column name: new text}}."""
+    return {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+
+
+@pytest.fixture(scope="module")
+def default_page():
+    return run()
+
+
+def test_classic_preset_shows_the_published_feature_map(default_page):
+    at = default_page
+    assert not at.exception and not at.error
+    assert charts(at)["Output"] == [["4", "3", "4"], ["2", "4", "3"], ["2", "3", "4"]]
+    assert "rows:    (5 + 2·0 − 3) / 1 + 1 = 3" in code_blocks(at)[0]
+
+
+def test_first_step_highlights_the_first_window_and_writes_out_its_sum(default_page):
+    at = default_page
+    at.slider(key="conv_walk_step_of_9").set_value(1).run()
+    assert charts(at)["Output"] == [["4", "", ""], ["", "", ""], ["", "", ""]]
+    assert "1×1 + 1×0 + 1×1 + 0×0 + 1×1 + 1×0 + 0×1 + 0×0 + 1×1 = 4" in code_blocks(at)
+    window = next(json.loads(e.proto.spec) for e in at.get("plotly_chart")
+                  if json.loads(e.proto.spec)["layout"]["title"]["text"].startswith("Input"))["layout"]["shapes"][-1]
+    assert (window["x0"], window["x1"], window["y0"], window["y1"]) == (0.5, 3.5, 0.5, 3.5)
+
+
+def test_play_walks_from_the_start_one_step_per_tick(default_page):
+    at = default_page
+    at.slider(key="conv_walk_step_of_9").set_value(9).run()
+    at.button(key="conv_walk_play").click().run()
+    assert at.slider(key="conv_walk_step_of_9").value == 1  # Play at the end starts over
+    at.run()  # what the fragment's timer does
+    assert at.slider(key="conv_walk_step_of_9").value == 2
+    at.button(key="conv_walk_pause").click().run()
+    at.run()
+    assert at.slider(key="conv_walk_step_of_9").value == 2
+    assert not at.exception
+
+
+def test_classic_max_pooling_example():
+    at = run(lambda at: None)
+    at.radio(key="conv_pool_input").set_value("Classic 4×4 pooling example").run()
+    assert charts(at)["Pooled"] == [["6", "8"], ["3", "4"]]
+    at.slider(key="pool_walk_step_of_4").set_value(1).run()
+    assert "max(1, 1, 5, 6) = 6" in code_blocks(at)
+    assert charts(at)["Pooled"] == [["6", ""], ["", ""]]
+    at.radio(key="conv_pool_mode").set_value("avg").run()
+    assert charts(at)["Pooled"][0][0] == "3.25"
+
+
+def test_blank_and_text_cells_are_named_in_an_error():
+    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit(CLASSIC_CELLS, {1: {"2": "x"}, 3: {"4": None}})))
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "row 2, column 2 holds 'x'" in message and "row 4, column 4 is blank" in message
+    assert not at.get("plotly_chart")
+
+
+def test_an_edited_cell_changes_the_output_and_relu_clears_the_negative():
+    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit(CLASSIC_CELLS, {0: {"1": "−5"}})))
+    assert not at.exception and not at.error
+    shown = charts(at)
+    assert shown["Output"][0] == ["−2", "3", "4"]  # 4 − 1·1 + (−5)·1
+    assert shown["After"][0] == ["0", "3", "4"]
+    assert any("**1** negative cell became 0" in m.value for m in at.markdown)
+
+
+def test_kernel_larger_than_the_padded_input_gets_a_message_then_padding_fixes_it():
+    at = run()
+    at.selectbox(key="conv_kernel").set_value("Your own (any size)").run()
+    at.slider(key="conv_kernel_size").set_value(7).run()
+    assert not at.exception
+    assert "7×7 kernel is larger than the 5×5 input" in at.error[0].value
+    at.number_input(key="conv_padding").set_value(1).run()
+    assert charts(at)["Output"] == [["1"]]  # the identity kernel picks the centre cell
+    assert [e.value for e in at.error] == [  # only pooling is left with nothing to pool
+        "The 2×2 pooling window is larger than the 1×1 grid it should pool. "
+        "Make the pooling window smaller, or give pooling a bigger grid."
+    ]
+
+
+def test_stride_cannot_go_below_one_and_a_bigger_stride_shrinks_the_output():
+    at = run()
+    stride = at.number_input(key="conv_stride")
+    assert stride.min == 1 and at.number_input(key="conv_pool_stride").min == 1
+    stride.decrement().run()
+    assert at.number_input(key="conv_stride").value == 1
+    at.number_input(key="conv_stride").set_value(2).run()
+    assert charts(at)["Output"] == [["4", "4"], ["2", "4"]]
+    assert "(5 + 2·0 − 3) / 2 + 1 = 2" in code_blocks(at)[0]
+
+
+def test_pooling_window_larger_than_the_feature_map_gets_a_message_but_keeps_the_convolution():
+    at = run()
+    at.number_input(key="conv_pool_size").set_value(4).run()
+    assert not at.exception
+    assert "4×4 pooling window is larger than the 3×3 grid" in at.error[0].value
+    assert "Output" in charts(at)
+
+
+def test_a_28_by_28_typed_grid_and_a_sobel_kernel_run_through(default_page):
+    at = run()
+    at.radio(key="conv_source").set_value("Type your own").run()
+    at.number_input(key="conv_rows").set_value(28).run()
+    at.number_input(key="conv_cols").set_value(28).run()
+    at.selectbox(key="conv_kernel").set_value("Vertical edge (Sobel)").run()
+    assert not at.exception and not at.error
+    output = np.array(charts(at)["Output"])
+    assert output.shape == (26, 26) and (output == "0").all()
+
+
+def test_random_preset_draws_new_numbers_on_request():
+    at = run()
+    at.selectbox(key="conv_image_preset").set_value("Random numbers").run()
+    first = charts(at)["Input"]
+    at.button(key="conv_random_new").click().run()
+    assert charts(at)["Input"] != first and np.array(first).shape == (6, 6)
+    assert not at.exception
+
+
+def test_draw_source_asks_for_a_drawing_first():
+    at = run()
+    at.radio(key="conv_source").set_value("Draw").run()
+    assert not at.exception
+    assert "Draw something" in at.info[0].value
+    assert not at.get("plotly_chart")

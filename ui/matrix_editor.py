@@ -1,0 +1,33 @@
+"""An editable table of numbers that hands back a grid, or the message to show instead.
+
+Cells are text, not numbers, so people can type fractions such as ``1/9`` and see presets the
+same way; :func:`crystal.matrix_input.parse_matrix` reads them and names any cell it cannot.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from crystal.matrix_input import parse_matrix, to_cells
+
+
+def matrix_editor(values: np.ndarray, *, key: str, what: str, help: str) -> np.ndarray | str:
+    """Show ``values`` for editing; return the edited grid, or why it is not a grid of numbers.
+
+    Streamlit remembers edits per ``key``: give a new key (e.g. built from the preset and size)
+    whenever the starting values change, so the table starts again from them.
+    """
+    columns = [str(c) for c in range(1, values.shape[1] + 1)]
+    table = pd.DataFrame(to_cells(values), columns=columns, index=range(1, values.shape[0] + 1))
+    edited = st.data_editor(
+        table,
+        key=key,
+        num_rows="fixed",
+        width="content",
+        column_config={c: st.column_config.TextColumn(c, width=40, help=help) for c in columns},
+    )
+    try:
+        return parse_matrix(edited, what=what)
+    except ValueError as err:
+        return str(err)
