@@ -26,6 +26,8 @@ _STOPS = {
 }  # fmt: skip
 CMAPS = tuple(_STOPS)
 _LEVELS = 256
+GRID_TILE = 64  # blocks 1-3 (224 to 56 px maps): at most 64 px a tile, so 64 maps fit in ~460 px
+SMALL_MAP_TILE = 28  # blocks 4-5 (28 to 7 px): grown to 28 px, so 512 maps fit in ~690 px
 
 
 @lru_cache(maxsize=None)
@@ -117,6 +119,29 @@ def mosaic(
     grid = grid.reshape(rows, columns, height + gap, width + gap, 3).transpose(0, 2, 1, 3, 4)
     image = grid.reshape(rows * (height + gap), columns * (width + gap), 3)
     return np.ascontiguousarray(image[: image.shape[0] - gap, : image.shape[1] - gap])
+
+
+def layer_grid(maps: np.ndarray, order=None, shared_scale: bool = False) -> tuple[bytes, str]:
+    """A layer's mosaic encoded for the browser, as ``(bytes, "PNG" or "JPEG")``.
+
+    Tiles grown by repeating pixels are flat blocks: PNG keeps them sharp and is the smaller file.
+    Shrunk or native maps are photo-like noise, where JPEG is 2-3 times smaller and far faster.
+    """
+    side = max(np.shape(maps)[:2])
+    tile = GRID_TILE if side > SMALL_MAP_TILE else SMALL_MAP_TILE
+    image = mosaic(maps, order=order, tile=tile, shared_scale=shared_scale)
+    if tile // side >= 2:
+        return to_png_bytes(image), "PNG"
+    return to_jpeg_bytes(image), "JPEG"
+
+
+def layer_summaries(maps_by_layer: dict[str, np.ndarray], tile: int = 96) -> list[np.ndarray]:
+    """One small picture per layer, in the dict's order: the mean over its channels.
+
+    The mean shows where a layer responds at all, which is what a glance across all depths needs;
+    any single channel would show one filter's taste instead.
+    """
+    return [mosaic(maps.mean(axis=2, keepdims=True), tile=tile, gap=0) for maps in maps_by_layer.values()]
 
 
 def resize_maps(maps: np.ndarray, tile: int) -> np.ndarray:

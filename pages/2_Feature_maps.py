@@ -3,6 +3,7 @@ import streamlit as st
 
 from crystal.backbone import available_sources
 from crystal.features import LAYERS, layer_facts, network_input, strongest_channels
+from crystal.render import layer_grid, layer_summaries
 from crystal.samples import list_samples
 from ui import feature_maps
 from ui.image_input import HANDOFF_KEY, choose_images, decode
@@ -79,7 +80,7 @@ st.caption(
     "Each small picture is one layer's average over all its feature maps: where that layer responds at "
     "all. Left to right the maps get coarser (pooling halves them) while each value sees more of the image."
 )
-st.image(feature_maps.overview_tiles(maps), caption=list(LAYERS), width=feature_maps.OVERVIEW_TILE)
+st.image(layer_summaries(maps), caption=list(maps), width=96)
 
 # --- One layer -----------------------------------------------------------------------------------
 st.subheader("One layer, all its feature maps")
@@ -126,8 +127,10 @@ shared_scale = st.toggle(
     help="Off: each map is stretched to its own range, so weak patterns show. On: brightness compares across maps.",
 )
 order = list(order[:shown])
+grid, grid_format = layer_grid(layer_maps, order, shared_scale)
 st.image(
-    feature_maps.grid_image(layer_maps, order, shared_scale),
+    grid,
+    output_format=grid_format,
     caption=f"{shown} of {channels} feature maps of {layer}, left to right, top to bottom: "
     f"channels {', '.join(f'#{c}' for c in order[:8])}{' ...' if shown > 8 else ''}",
 )

@@ -92,3 +92,29 @@ def test_encoders_round_trip():
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(render.to_png_bytes(image)))), image)
     jpeg = Image.open(io.BytesIO(render.to_jpeg_bytes(image)))
     assert jpeg.format == "JPEG" and jpeg.size == image.shape[1::-1]
+
+
+def test_layer_grid_sends_blocky_small_maps_as_png_and_large_maps_as_jpeg():
+    rng = np.random.default_rng(1)
+    data, fmt = render.layer_grid(rng.random((7, 7, 512), dtype=np.float32))
+    decoded = Image.open(io.BytesIO(data))
+    assert (fmt, decoded.format) == ("PNG", "PNG")
+    assert decoded.size == (23 * 30 - 2, 23 * 30 - 2)  # 512 tiles of 7 px grown x4 to 28, 23 per row
+    data, fmt = render.layer_grid(rng.random((224, 224, 64), dtype=np.float32), order=[5, 1, 2])
+    decoded = Image.open(io.BytesIO(data))
+    assert (fmt, decoded.format) == ("JPEG", "JPEG")
+    assert decoded.size == (2 * 58 - 2, 2 * 58 - 2)  # 3 tiles of 224 px shrunk /4 to 56, 2 per row
+
+
+def test_layer_summaries_are_channel_means_one_per_layer():
+    maps = {"a": np.zeros((224, 224, 2), np.float32), "b": np.zeros((7, 7, 3), np.float32)}
+    maps["a"][:112, :, 0] = 2.0  # top half: mean over channels 1.0, bottom half 0
+    maps["b"][3, 3, :] = (1.0, 2.0, 3.0)  # one hot pixel in every channel
+    top, low = render.colorize(np.array([1.0, 0.0]))
+    tile_a, tile_b = render.layer_summaries(maps, tile=96)
+    assert tile_a.shape == (74, 74, 3)  # 224 / 3
+    np.testing.assert_array_equal(tile_a[0, 0], top)
+    np.testing.assert_array_equal(tile_a[-1, -1], low)
+    assert tile_b.shape == (91, 91, 3)  # 7 x 13
+    np.testing.assert_array_equal(tile_b[45, 45], top)
+    np.testing.assert_array_equal(tile_b[0, 0], low)

@@ -2,8 +2,8 @@
 
 The model is built once per server and weights source (``st.cache_resource``); the maps of the last
 few images live inside it (see :class:`crystal.features.FeatureExtractor`) rather than in
-``st.cache_data``, which would pickle 60 MB per image on every rerun. Everything the browser gets
-is shrunk and encoded here, so a layer view stays well under a megabyte.
+``st.cache_data``, which would pickle 60 MB per image on every rerun. What goes to the browser
+is shrunk first, so a layer view stays well under a megabyte.
 """
 from __future__ import annotations
 
@@ -13,24 +13,16 @@ import streamlit as st
 from PIL import Image
 
 from crystal import render
-from crystal.features import LAYERS, FeatureExtractor
+from crystal.features import FeatureExtractor
 
 HEATMAP_SIDE = 112
 """Largest map side sent as interactive heatmap: 224×224 hover values would be ~1 MB of JSON."""
-OVERVIEW_TILE = 96
 PREVIEW_WIDTH = 448
 
 
 @st.cache_resource(show_spinner="Loading VGG16 (once per server) ...")
 def extractor(source_key: str) -> FeatureExtractor:
     return FeatureExtractor(source_key)
-
-
-def grid_image(maps: np.ndarray, order: np.ndarray, shared_scale: bool) -> bytes:
-    """The mosaic as PNG, or as JPEG when PNG would be large (block 1's 64 big, noisy maps)."""
-    image = render.mosaic(maps, order=order, tile=64 if maps.shape[0] > 64 else 28, shared_scale=shared_scale)
-    png = render.to_png_bytes(image)
-    return png if len(png) <= 400_000 else render.to_jpeg_bytes(image)
 
 
 def heatmap_figure(channel: np.ndarray, title: str) -> go.Figure:
@@ -62,11 +54,6 @@ def channel_overlay(seen: np.ndarray, channel: np.ndarray) -> np.ndarray:
     """The channel, scaled so its strongest value is 1, laid over the 224×224 network input."""
     peak = float(channel.max())
     return render.overlay(seen, channel / peak if peak > 0 else np.zeros_like(channel))
-
-
-def overview_tiles(maps: dict[str, np.ndarray]) -> list[np.ndarray]:
-    """One small picture per layer: the mean over its channels, i.e. where that layer responds at all."""
-    return [render.mosaic(maps[name].mean(axis=2, keepdims=True), tile=OVERVIEW_TILE, gap=0) for name in LAYERS]
 
 
 def preview(rgb: np.ndarray) -> np.ndarray:
