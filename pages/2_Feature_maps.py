@@ -1,4 +1,6 @@
 """VGG16 feature maps: what each of the 13 convolution and 5 pooling layers responds to in one image."""
+import hashlib
+
 import streamlit as st
 
 from crystal.backbone import available_sources
@@ -46,7 +48,7 @@ use_handoff = handoff is not None and st.radio(
     [True, False],
     format_func=lambda yes: f"From the crystal check: {handoff.name}" if yes else "A sample or an upload",
     horizontal=True,
-    key="fm_use_handoff",
+    key=f"fm_handoff_{hashlib.sha256(handoff.data).hexdigest()[:12]}",  # a new handoff is shown first again
 )
 chosen = [handoff] if use_handoff else choose_images(list_samples(), key="fm")
 if not chosen:
@@ -60,7 +62,7 @@ if isinstance(rgb, str):
 
 seen = network_input(rgb)
 left, right = st.columns(2)
-left.image(feature_maps.preview(rgb), caption=f"{image.name}: {rgb.shape[1]}×{rgb.shape[0]} pixels")
+left.image(feature_maps.preview(rgb), caption=f"{image.name}: {rgb.shape[1]}×{rgb.shape[0]} pixels", output_format="JPEG")
 right.image(
     seen,
     caption="What VGG16 is given: the central square, resized to 224×224 pixels",

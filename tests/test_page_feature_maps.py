@@ -80,9 +80,14 @@ def test_a_file_that_is_not_an_image_gets_a_clear_error_and_nothing_else():
 def test_an_image_handed_over_by_the_crystal_check_is_shown_first():
     drop = list_samples("drop")[-1]
     at = run_page(**{HANDOFF_KEY: NamedImage("my_drop.jpg", drop.path.read_bytes())})
-    assert at.radio(key="fm_use_handoff").value is True
-    assert "From the crystal check: my_drop.jpg" in at.radio(key="fm_use_handoff").options
+    choice = next(radio for radio in at.radio if radio.label == "Image")
+    assert choice.value is True
+    assert "From the crystal check: my_drop.jpg" in choice.options
     assert "my_drop.jpg" in captions(at)
-    at.radio(key="fm_use_handoff").set_value(False).run()
+    choice.set_value(False).run()
     assert not at.exception, at.exception
     assert "my_drop.jpg" not in captions(at)
+
+    at.session_state[HANDOFF_KEY] = NamedImage("next_drop.jpg", list_samples("drop")[0].path.read_bytes())
+    at.run()  # a new image from the crystal check is shown first again
+    assert "next_drop.jpg" in captions(at)

@@ -56,9 +56,9 @@ def channel_overlay(seen: np.ndarray, channel: np.ndarray) -> np.ndarray:
     return render.overlay(seen, channel / peak if peak > 0 else np.zeros_like(channel))
 
 
-def preview(rgb: np.ndarray) -> np.ndarray:
-    """A copy small enough to send: a 40-megapixel upload is shown, never shipped, at full size."""
-    if rgb.shape[1] <= PREVIEW_WIDTH:
-        return rgb
-    height = max(1, round(rgb.shape[0] * PREVIEW_WIDTH / rgb.shape[1]))
-    return np.asarray(Image.fromarray(rgb).resize((PREVIEW_WIDTH, height), Image.Resampling.LANCZOS, reducing_gap=3.0))
+def preview(rgb: np.ndarray) -> bytes:
+    """A JPEG small enough to send: a 40-megapixel upload is shown, never shipped, at full size."""
+    if rgb.shape[1] > PREVIEW_WIDTH:
+        height = max(1, round(rgb.shape[0] * PREVIEW_WIDTH / rgb.shape[1]))
+        rgb = np.asarray(Image.fromarray(rgb).resize((PREVIEW_WIDTH, height), Image.Resampling.LANCZOS, reducing_gap=3.0))
+    return render.to_jpeg_bytes(rgb)
