@@ -154,7 +154,11 @@ inner = (slice(padding, padding + image.shape[0]), slice(padding, padding + imag
 def show_conv_step(index: int) -> None:
     step = ops.conv_step(image, kernel, index, stride=stride, padding=padding)
     cell = (slice(step.out_row, step.out_row + 1), slice(step.out_col, step.out_col + 1))
-    columns = st.columns(4)
+    if max(padded.shape) > 12:  # big grids get half the width each, kernel and products go below
+        top, bottom = st.columns(2), st.columns([1, 1, 2])
+        columns = (top[0], bottom[0], bottom[1], top[1])
+    else:
+        columns = st.columns([2, 1, 1, 2])
     with columns[0]:
         chart(heatmap(padded, title=f"Input {dims(padded)}", window=(step.rows, step.cols),
                       outline=inner if padding else None), "conv_input_chart")

@@ -25,7 +25,7 @@ def matrix_editor(values: np.ndarray, *, key: str, what: str, help: str) -> np.n
         key=key,
         num_rows="fixed",
         width="content",
-        column_config={c: st.column_config.TextColumn(c, width=40, help=help) for c in columns},
+        column_config={c: st.column_config.TextColumn(c, width=50, help=help) for c in columns},
     )
     try:
         return parse_matrix(edited, what=what)

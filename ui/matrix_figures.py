@@ -75,7 +75,7 @@ def heatmap(
                 y1=frame[0].stop + 0.5,
                 line=style,
             )
-    cell = min(_MAX_CELL_PX, 360 // max(rows, cols))
+    cell = min(_MAX_CELL_PX, 560 // max(rows, cols))
     figure.update_layout(
         title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
         height=rows * cell + (70 if title else 40),
