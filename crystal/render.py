@@ -26,8 +26,6 @@ _STOPS = {
 }  # fmt: skip
 CMAPS = tuple(_STOPS)
 _LEVELS = 256
-GRID_TILE = 64  # blocks 1-3 (224 to 56 px maps): at most 64 px a tile, so 64 maps fit in ~460 px
-SMALL_MAP_TILE = 28  # blocks 4-5 (28 to 7 px): grown to 28 px, so 512 maps fit in ~690 px
 
 
 @lru_cache(maxsize=None)
@@ -121,16 +119,18 @@ def mosaic(
     return np.ascontiguousarray(image[: image.shape[0] - gap, : image.shape[1] - gap])
 
 
-def layer_grid(maps: np.ndarray, order=None, shared_scale: bool = False) -> tuple[bytes, str]:
-    """A layer's mosaic encoded for the browser, as ``(bytes, "PNG" or "JPEG")``.
+def layer_grid(maps: np.ndarray, order=None, shared_scale: bool = False, width: int = 720) -> tuple[bytes, str]:
+    """A layer's mosaic about ``width`` pixels wide, encoded for the browser: ``(bytes, "PNG" or "JPEG")``.
 
-    Tiles grown by repeating pixels are flat blocks: PNG keeps them sharp and is the smaller file.
-    Shrunk or native maps are photo-like noise, where JPEG is 2-3 times smaller and far faster.
+    Tiles get whatever room the count leaves (64 maps: ~88 px each, 512: ~29 px), so a few
+    deep 14-pixel maps are not shown as specks nor 64 big ones at full size. Tiles grown by
+    repeating pixels are flat blocks: PNG keeps them sharp and is the smaller file. Shrunk or
+    native maps are photo-like, where JPEG is 2-3 times smaller and far faster to encode.
     """
-    side = max(np.shape(maps)[:2])
-    tile = GRID_TILE if side > SMALL_MAP_TILE else SMALL_MAP_TILE
+    count = np.shape(maps)[2] if order is None else len(order)
+    tile = max(8, width // math.ceil(math.sqrt(max(count, 1))) - 2)
     image = mosaic(maps, order=order, tile=tile, shared_scale=shared_scale)
-    if tile // side >= 2:
+    if tile // max(np.shape(maps)[:2]) >= 2:
         return to_png_bytes(image), "PNG"
     return to_jpeg_bytes(image), "JPEG"
 

@@ -70,7 +70,9 @@ right.image(
 )
 right.caption(
     "VGG16 was trained on 224×224 pictures. We cut the largest square out of the middle, so "
-    "shapes are not squashed (a round drop stays round); the edges of a wide or tall image are left out."
+    "shapes are not squashed (a round drop stays round); the edges of a wide or tall image are left out. "
+    "The network then subtracts the average colour of its training photos from every pixel, so it "
+    "works with how much brighter or darker than usual each spot is."
 )
 
 with st.spinner("Running VGG16 through all 18 layers (once per image) ..."):
@@ -128,7 +130,7 @@ shared_scale = st.toggle(
     key="fm_shared",
     help="Off: each map is stretched to its own range, so weak patterns show. On: brightness compares across maps.",
 )
-order = list(order[:shown])
+order = [int(c) for c in order[:shown]]
 grid, grid_format = layer_grid(layer_maps, order, shared_scale)
 st.image(
     grid,

@@ -99,11 +99,13 @@ def test_layer_grid_sends_blocky_small_maps_as_png_and_large_maps_as_jpeg():
     data, fmt = render.layer_grid(rng.random((7, 7, 512), dtype=np.float32))
     decoded = Image.open(io.BytesIO(data))
     assert (fmt, decoded.format) == ("PNG", "PNG")
-    assert decoded.size == (23 * 30 - 2, 23 * 30 - 2)  # 512 tiles of 7 px grown x4 to 28, 23 per row
-    data, fmt = render.layer_grid(rng.random((224, 224, 64), dtype=np.float32), order=[5, 1, 2])
+    assert decoded.size == (23 * 30 - 2, 23 * 30 - 2)  # 23 per row, 720 // 23 - 2 = 29: 7 px grown x4 to 28
+    data, fmt = render.layer_grid(rng.random((224, 224, 64), dtype=np.float32))
     decoded = Image.open(io.BytesIO(data))
     assert (fmt, decoded.format) == ("JPEG", "JPEG")
-    assert decoded.size == (2 * 58 - 2, 2 * 58 - 2)  # 3 tiles of 224 px shrunk /4 to 56, 2 per row
+    assert decoded.size == (8 * 76 - 2, 8 * 76 - 2)  # 8 per row, 720 // 8 - 2 = 88: 224 px shrunk /3 to 74
+    data, _ = render.layer_grid(rng.random((14, 14, 512), dtype=np.float32), order=[3, 1, 4, 1])
+    assert Image.open(io.BytesIO(data)).size == (2 * 352 - 2, 2 * 352 - 2)  # 2 per row, 358 px: 14 grown x25
 
 
 def test_layer_summaries_are_channel_means_one_per_layer():
