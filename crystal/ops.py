@@ -109,6 +109,17 @@ def format_number(value: float, *, signed: bool = False, decimals: int = 3) -> s
     return f"({text})" if signed and rounded < 0 else text
 
 
+def dims(shape: tuple[int, ...]) -> str:
+    """A grid's shape the way people write it, for messages and titles.
+
+    Examples
+    --------
+    >>> dims((28, 26))
+    '28×26'
+    """
+    return "×".join(str(n) for n in shape)
+
+
 def relu(x: ArrayLike) -> np.ndarray:
     """Rectified linear unit: keep positive numbers, turn negative ones into 0.
 
@@ -329,11 +340,11 @@ def _check_conv(x: ArrayLike, kernel: ArrayLike, stride: int, padding: int) -> t
     _check_padding(padding)
     padded = (grid.shape[0] + 2 * padding, grid.shape[1] + 2 * padding)
     if weights.shape[0] > padded[0] or weights.shape[1] > padded[1]:
-        where = f"the {_dims(grid.shape)} input"
+        where = f"the {dims(grid.shape)} input"
         if padding:
-            where += f", even with padding {padding} ({_dims(padded)})"
+            where += f", even with padding {padding} ({dims(padded)})"
         raise ValueError(
-            f"The {_dims(weights.shape)} kernel is larger than {where}. "
+            f"The {dims(weights.shape)} kernel is larger than {where}. "
             "Make the kernel smaller or add padding."
         )
     return grid, weights
@@ -348,14 +359,10 @@ def _check_pool(x: ArrayLike, size: int, stride: int, mode: str) -> np.ndarray:
     _check_stride(stride)
     if size > min(grid.shape):
         raise ValueError(
-            f"The {size}×{size} pooling window is larger than the {_dims(grid.shape)} grid it should pool. "
+            f"The {size}×{size} pooling window is larger than the {dims(grid.shape)} grid it should pool. "
             "Make the pooling window smaller, or give pooling a bigger grid."
         )
     return grid
-
-
-def _dims(shape: tuple[int, ...]) -> str:
-    return "×".join(str(n) for n in shape)
 
 
 def _out_shape(grid: tuple[int, int], window: tuple[int, int], stride: int) -> tuple[int, int]:
