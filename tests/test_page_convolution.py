@@ -17,26 +17,29 @@ def run(setup=lambda at: None) -> AppTest:
     return at.run()
 
 
+def figures(at: AppTest) -> dict[str, dict]:
+    """Each heatmap's title (its first word) -> the figure as the browser receives it."""
+    specs = [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
+    return {spec["layout"]["title"]["text"].split(" ")[0]: spec for spec in specs}
+
+
 def charts(at: AppTest) -> dict[str, list[list[str]]]:
-    """Each heatmap's title (without its size) -> the numbers written in its cells."""
-    shown = {}
-    for element in at.get("plotly_chart"):
-        spec = json.loads(element.proto.spec)
-        shown[spec["layout"]["title"]["text"].split(" ")[0]] = spec["data"][0]["text"]
-    return shown
+    """Each heatmap's title (its first word) -> the numbers written in its cells."""
+    return {title: spec["data"][0]["text"] for title, spec in figures(at).items()}
 
 
 def code_blocks(at: AppTest) -> list[str]:
     return [block.value for block in at.code]
 
 
-def edit(key: str, rows: dict) -> dict:
+def edit(rows: dict) -> dict:
     """The edit state st.data_editor keeps: {row position: {column name: new text}}."""
     return {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
 
 
 @pytest.fixture(scope="module")
 def default_page():
+    """One page in its default state, shared by the tests below in file order (the first reads it untouched)."""
     return run()
 
 
@@ -52,8 +55,7 @@ def test_first_step_highlights_the_first_window_and_writes_out_its_sum(default_p
     at.slider(key="conv_walk_step_of_9").set_value(1).run()
     assert charts(at)["Output"] == [["4", "", ""], ["", "", ""], ["", "", ""]]
     assert "1×1 + 1×0 + 1×1 + 0×0 + 1×1 + 1×0 + 0×1 + 0×0 + 1×1 = 4" in code_blocks(at)
-    window = next(json.loads(e.proto.spec) for e in at.get("plotly_chart")
-                  if json.loads(e.proto.spec)["layout"]["title"]["text"].startswith("Input"))["layout"]["shapes"][-1]
+    window = figures(at)["Input"]["layout"]["shapes"][-1]
     assert (window["x0"], window["x1"], window["y0"], window["y1"]) == (0.5, 3.5, 0.5, 3.5)
 
 
@@ -71,7 +73,7 @@ def test_play_walks_from_the_start_one_step_per_tick(default_page):
 
 
 def test_classic_max_pooling_example():
-    at = run(lambda at: None)
+    at = run()
     at.radio(key="conv_pool_input").set_value("Classic 4×4 pooling example").run()
     assert charts(at)["Pooled"] == [["6", "8"], ["3", "4"]]
     at.slider(key="pool_walk_step_of_4").set_value(1).run()
@@ -82,7 +84,7 @@ def test_classic_max_pooling_example():
 
 
 def test_blank_and_text_cells_are_named_in_an_error():
-    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit(CLASSIC_CELLS, {1: {"2": "x"}, 3: {"4": None}})))
+    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit({1: {"2": "x"}, 3: {"4": None}})))
     assert not at.exception
     assert len(at.error) == 1
     message = at.error[0].value
@@ -91,7 +93,7 @@ def test_blank_and_text_cells_are_named_in_an_error():
 
 
 def test_an_edited_cell_changes_the_output_and_relu_clears_the_negative():
-    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit(CLASSIC_CELLS, {0: {"1": "−5"}})))
+    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit({0: {"1": "−5"}})))
     assert not at.exception and not at.error
     shown = charts(at)
     assert shown["Output"][0] == ["−2", "3", "4"]  # 4 − 1·1 + (−5)·1
@@ -132,7 +134,7 @@ def test_pooling_window_larger_than_the_feature_map_gets_a_message_but_keeps_the
     assert "Output" in charts(at)
 
 
-def test_a_28_by_28_typed_grid_and_a_sobel_kernel_run_through(default_page):
+def test_a_28_by_28_typed_grid_and_a_sobel_kernel_run_through():
     at = run()
     at.radio(key="conv_source").set_value("Type your own").run()
     at.number_input(key="conv_rows").set_value(28).run()
@@ -158,3 +160,11 @@ def test_draw_source_asks_for_a_drawing_first():
     assert not at.exception
     assert "Draw something" in at.info[0].value
     assert not at.get("plotly_chart")
+
+
+def test_signed_kernels_get_a_diverging_scale_centred_on_zero():
+    at = run(lambda at: at.session_state.__setitem__("conv_kernel", "Vertical edge (Sobel)"))
+    kernel, picture = figures(at)["Kernel"]["data"][0], figures(at)["Input"]["data"][0]
+    assert kernel["zmin"] == -kernel["zmax"] == -2
+    assert kernel["colorscale"] != picture["colorscale"]  # 0..1 ink keeps the one-sided scale
+    assert picture["zmin"] == 0
