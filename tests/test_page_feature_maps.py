@@ -43,6 +43,7 @@ def test_sample_shows_weights_facts_grid_and_one_channel_and_layer_switches_reus
     at = run_page()
     assert not at.error
     assert "In use: VGG16 kernels from HED" in captions(at)
+    assert "~/.keras/models/" in captions(at)  # how to get the ImageNet weights (absent on this machine)
     assert metrics(at) == {"Output": "224×224×64", "Weights (parameters)": "36,928",
                            "Sees a patch of": "5×5 px", "Step between values": "1 px"}  # fmt: skip
     assert len(at.get("image")) == 5  # original, 224 input, overview strip, grid, overlay
@@ -91,3 +92,21 @@ def test_an_image_handed_over_by_the_crystal_check_is_shown_first():
     at.session_state[HANDOFF_KEY] = NamedImage("next_drop.jpg", list_samples("drop")[0].path.read_bytes())
     at.run()  # a new image from the crystal check is shown first again
     assert "next_drop.jpg" in captions(at)
+
+
+def test_imagenet_weights_are_offered_and_named_when_cached(tmp_path, monkeypatch):
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    from crystal import backbone
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "models").mkdir()
+    with h5py.File(tmp_path / "models" / backbone.IMAGENET_FILE, "w") as file:
+        legacy_h5_format.save_weights_to_hdf5_group(file, backbone.build_vgg16("hed"))  # stand-in for the download
+    at = run_page()
+    assert "not on this computer" not in captions(at)
+    at.radio(key="fm_weights").set_value("imagenet").run()
+    assert not at.exception, at.exception
+    assert "In use: VGG16 ImageNet weights" in captions(at)
+    assert metrics(at)["Output"] == "224×224×64"
