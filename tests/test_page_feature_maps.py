@@ -13,6 +13,12 @@ PAGE = str(ROOT / "pages" / "2_Feature_maps.py")
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(autouse=True)
+def no_keras_cache(tmp_path, monkeypatch):
+    """Every test starts from an empty Keras cache, whatever this machine has downloaded."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+
 def run_page(**session) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=180)
     for key, value in session.items():
@@ -94,13 +100,12 @@ def test_an_image_handed_over_by_the_crystal_check_is_shown_first():
     assert "next_drop.jpg" in captions(at)
 
 
-def test_imagenet_weights_are_offered_and_named_when_cached(tmp_path, monkeypatch):
+def test_imagenet_weights_are_offered_and_named_when_cached(tmp_path):
     import h5py
     from keras.src.legacy.saving import legacy_h5_format
 
     from crystal import backbone
 
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     (tmp_path / "models").mkdir()
     with h5py.File(tmp_path / "models" / backbone.IMAGENET_FILE, "w") as file:
         legacy_h5_format.save_weights_to_hdf5_group(file, backbone.build_vgg16("hed"))  # stand-in for the download
