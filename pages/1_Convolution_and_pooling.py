@@ -76,7 +76,8 @@ except ValueError as err:
 padded = ops.pad(image, padding)
 st.markdown(
     f"A {dims(image)} picture{f' padded to {dims(padded)}' if padding else ''} and a {dims(kernel)} kernel "
-    f"with stride {stride} give a **{dims(feature_map)}** feature map. Output size = (n + 2·padding − k) / stride + 1:"
+    f"with stride {stride} give a **{dims(feature_map)}** feature map. "
+    "Output size = (n + 2·padding − k) / stride + 1, rounded down:"
 )
 st.code(f"rows:    {ops.size_formula(image.shape[0], kernel.shape[0], stride, padding)}\n"
         f"columns: {ops.size_formula(image.shape[1], kernel.shape[1], stride, padding)}", language=None)

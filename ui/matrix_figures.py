@@ -65,7 +65,8 @@ def heatmap(
             hovertemplate="row %{y}, column %{x}: %{text}<extra></extra>",
         )
     )
-    for frame, style in ((outline, {"color": "#777", "width": 2, "dash": "dash"}), (window, {"color": WINDOW_COLOUR, "width": 4})):
+    frames = ((outline, {"color": "#777", "width": 2, "dash": "dash"}), (window, {"color": WINDOW_COLOUR, "width": 4}))
+    for frame, style in frames:
         if frame is not None:
             figure.add_shape(
                 type="rect",

@@ -75,7 +75,8 @@ def _page_rerun(setup, cells_key: str, repeats: int) -> float:
     values = count(2)
 
     def edit_and_rerun() -> None:
-        page.session_state[cells_key] = {"edited_rows": {0: {"1": str(next(values))}}, "added_rows": [], "deleted_rows": []}
+        edit = {"edited_rows": {0: {"1": str(next(values))}}, "added_rows": [], "deleted_rows": []}
+        page.session_state[cells_key] = edit
         page.run()
         if page.exception or page.error:
             raise RuntimeError(f"the page failed during the benchmark: {page.exception or page.error}")
