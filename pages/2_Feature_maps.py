@@ -151,7 +151,10 @@ channel = st.selectbox(
 heat_column, overlay_column = st.columns(2)
 with heat_column:
     st.plotly_chart(feature_maps.heatmap_figure(layer_maps[..., channel], f"{layer}, map #{channel}"), key="fm_heatmap")
-    st.caption("Hover to read the values. Zero means the filter found nothing there (ReLU cut it off).")
+    st.caption(
+        "Hover to read the values. Zero means the filter found nothing there (ReLU cut it off)."
+        + (" Shown as averages of 2×2 blocks to keep the page light." if height > feature_maps.HEATMAP_SIDE else "")
+    )
 with overlay_column:
     st.image(feature_maps.channel_overlay(seen, layer_maps[..., channel]), caption="The same map laid over the input", width=430)
     st.caption("Bright, yellow areas are where this filter responds most strongly.")
