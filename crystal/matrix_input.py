@@ -33,10 +33,10 @@ def parse_matrix(cells: Any, *, what: str = "input", max_side: int = MAX_SIDE) -
 
     Examples
     --------
-    >>> parse_matrix([["1", "1/2"], [None, "x"]])
+    >>> parse_matrix([["1", "1/2"], [None, "x"]])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: Some input cells are not usable numbers: row 2, column 1 is blank; row 2, column 2 holds 'x'. Type a number between −1,000,000 and 1,000,000 in every cell (decimals like 0.5 and fractions like 1/9 are fine).
+    ValueError: Some input cells are not usable numbers: row 2, column 1 is blank; row 2, column 2 holds 'x'. Type...
     >>> parse_matrix([["1", "1/2"], [3, "−4"]])
     array([[ 1. ,  0.5],
            [ 3. , -4. ]])
