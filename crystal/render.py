@@ -40,7 +40,9 @@ def _lut(cmap: str) -> np.ndarray:
     return np.round(lut).astype(np.uint8)
 
 
-def colorize(values: np.ndarray, cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None) -> np.ndarray:
+def colorize(
+    values: np.ndarray, cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None
+) -> np.ndarray:
     """Map an array of numbers to colours: ``vmin`` (default: the minimum) is the scale's first colour.
 
     NaNs get the first colour; a constant array is all first colour rather than a division by zero.

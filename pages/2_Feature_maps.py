@@ -62,7 +62,9 @@ if isinstance(rgb, str):
 
 seen = network_input(rgb)
 left, right = st.columns(2)
-left.image(feature_maps.preview(rgb), caption=f"{image.name}: {rgb.shape[1]}×{rgb.shape[0]} pixels", output_format="JPEG")
+left.image(
+    feature_maps.preview(rgb), caption=f"{image.name}: {rgb.shape[1]}×{rgb.shape[0]} pixels", output_format="JPEG"
+)
 right.image(
     seen,
     caption="What VGG16 is given: the central square, resized to 224×224 pixels",
@@ -105,7 +107,9 @@ columns[2].metric(
     f"{facts.receptive_field}×{facts.receptive_field} px",
     help="Receptive field: the square of the 224×224 input that one value of this layer depends on.",
 )
-columns[3].metric("Step between values", f"{facts.jump} px", help="How far apart in the input two neighbouring values are.")
+columns[3].metric(
+    "Step between values", f"{facts.jump} px", help="How far apart in the input two neighbouring values are."
+)
 st.info(f"**{facts.kind.capitalize()}.** {facts.note}")
 
 layer_maps = maps[layer]
@@ -156,5 +160,6 @@ with heat_column:
         + (" Shown as averages of 2×2 blocks to keep the page light." if height > feature_maps.HEATMAP_SIDE else "")
     )
 with overlay_column:
-    st.image(feature_maps.channel_overlay(seen, layer_maps[..., channel]), caption="The same map laid over the input", width=430)
+    overlay = feature_maps.channel_overlay(seen, layer_maps[..., channel])
+    st.image(overlay, caption="The same map laid over the input", width=430)
     st.caption("Bright, yellow areas are where this filter responds most strongly.")

@@ -60,5 +60,6 @@ def preview(rgb: np.ndarray) -> bytes:
     """A JPEG small enough to send: a 40-megapixel upload is shown, never shipped, at full size."""
     if rgb.shape[1] > PREVIEW_WIDTH:
         height = max(1, round(rgb.shape[0] * PREVIEW_WIDTH / rgb.shape[1]))
-        rgb = np.asarray(Image.fromarray(rgb).resize((PREVIEW_WIDTH, height), Image.Resampling.LANCZOS, reducing_gap=3.0))
+        small = Image.fromarray(rgb).resize((PREVIEW_WIDTH, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        rgb = np.asarray(small)
     return render.to_jpeg_bytes(rgb)
