@@ -1,8 +1,11 @@
 """The convolution & pooling page, driven headless through Streamlit's AppTest."""
+import base64
+import io
 import json
 
 import numpy as np
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from .conftest import ROOT
@@ -168,3 +171,24 @@ def test_signed_kernels_get_a_diverging_scale_centred_on_zero():
     assert kernel["zmin"] == -kernel["zmax"] == -2
     assert kernel["colorscale"] != picture["colorscale"]  # 0..1 ink keeps the one-sided scale
     assert picture["zmin"] == 0
+
+
+def canvas_state(rgba: np.ndarray) -> dict:
+    """What the drawing component reports after a stroke: the canvas as a PNG data URL."""
+    png = io.BytesIO()
+    Image.fromarray(rgba).save(png, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    return {"drawing": {"raw": {"objects": []}, "data": url}, "backgroundFit": None}
+
+
+def test_a_drawing_becomes_a_grid_of_ink_shares():
+    drawing = np.zeros((280, 280, 4), dtype=np.uint8)
+    drawing[:140, :, 3] = 255  # the top half painted black
+    at = run(lambda at: at.session_state.__setitem__("conv_source", "Draw"))
+    at.session_state["conv_canvas"] = canvas_state(drawing)
+    at.slider(key="conv_grid").set_value(28).run()
+    assert not at.exception and not at.info
+    picture = np.array(charts(at)["Input"])
+    assert picture.shape == (28, 28)
+    assert (picture[:14] == "1").all() and (picture[14:] == "0").all()
+    assert charts(at)["Output"][12][0] == "3"  # the X kernel's window straddles the edge: two rows of ink
