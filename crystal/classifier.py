@@ -1,0 +1,169 @@
+"""Does this drop hold a crystal? Prediction, the maps that explain it, and the model card.
+
+The pipeline, top-down:
+
+1. :func:`crystal.normalise.normalise` turns any RGB image into the same kind of grey picture
+   (fixed long side, local contrast), so another lab's camera looks like ours;
+2. the frozen HED VGG16 up to ``block4_conv3`` turns it into a grid of 512-feature cells;
+3. :class:`crystal.head.MaxPoolHead` takes each feature's strongest response anywhere in the frame
+   and turns those 512 numbers into the crystal probability; applied cell by cell, it gives the tile map;
+4. Grad-CAM (keras.io recipe) shows which parts of ``block4_conv3`` pushed that probability up.
+
+The head and the model card are read from ``models/``; the backbone comes with the package.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+from PIL import Image
+
+from crystal.drop_features import CELL, backbone_input, build_extractor, pool_cells
+from crystal.head import MaxPoolHead
+from crystal.normalise import LONG_SIDE, normalise
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
+HEAD_FILE = "crystal_head.npz"
+CARD_FILE = "model_card.json"
+LABELS = ("crystal", "no_crystal")
+TRAIN_HINT = "Train one with: python -m crystal.train samples/drops --out models/"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    p_crystal: float
+    label: str
+    gradcam: np.ndarray | None
+    tile_scores: np.ndarray
+    region: tuple[int, int, int, int]
+
+
+class CrystalClassifier:
+    """The shipped head on the frozen backbone; build one with :func:`load_classifier`."""
+
+    def __init__(self, head: MaxPoolHead, card: dict, threshold: float | None = None):
+        self.head = head
+        self.card = card
+        self.threshold = float(card.get("threshold", 0.5) if threshold is None else threshold)
+        self.long_side = int(card.get("input", {}).get("long_side", LONG_SIDE))
+        self._extractor = build_extractor()
+
+    def predict(self, rgb: np.ndarray, *, explain: bool = True) -> Prediction:
+        """Score one RGB uint8 image; ``explain`` adds Grad-CAM (a second, backward pass)."""
+        grey = normalise(rgb, self.long_side)
+        if explain:
+            maps, gradients = self._maps_and_gradients(grey)
+            gradcam = _to_input_size(grad_cam(maps, gradients), grey.shape, rgb.shape[:2])
+        else:
+            maps, gradcam = np.asarray(self._extractor.predict_on_batch(backbone_input(grey))[0]), None
+        cells = pool_cells(maps)
+        p = self.head.probability(cells)
+        return Prediction(
+            p_crystal=p,
+            label=LABELS[0] if p >= self.threshold else LABELS[1],
+            gradcam=gradcam,
+            tile_scores=self.head.cell_scores(cells),
+            region=(0, 0, int(rgb.shape[0]), int(rgb.shape[1])),
+        )
+
+    def predict_many(self, images: Sequence[np.ndarray], *, explain: bool = False,
+                     progress: Callable[[int, int], None] | None = None) -> list[Prediction]:  # fmt: skip
+        """Score several images; ``progress(done, total)`` is called after each one."""
+        predictions = []
+        for done, rgb in enumerate(images, start=1):
+            predictions.append(self.predict(rgb, explain=explain))
+            if progress is not None:
+                progress(done, len(images))
+        return predictions
+
+    def _maps_and_gradients(self, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """block4_conv3 maps and the gradient of the image's crystal logit with respect to them."""
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            maps = self._extractor(backbone_input(grey), training=False)
+            tape.watch(maps)
+            pooled = tf.reduce_max(maps, axis=(0, 1, 2))  # the 2x2 cell pooling changes no global maximum
+            logit = tf.tensordot((pooled - self.head.mean) / self.head.scale, self.head.weights, 1) + self.head.bias
+        gradients = tape.gradient(logit, maps)
+        return maps[0].numpy(), gradients[0].numpy()
+
+
+def grad_cam(maps: np.ndarray, gradients: np.ndarray) -> np.ndarray:
+    """keras.io's Grad-CAM: weight each channel by its mean gradient, sum, ReLU, scale to [0, 1]."""
+    heat = np.maximum(maps @ gradients.mean(axis=(0, 1)), 0.0)
+    return (heat / heat.max() if heat.max() > 0 else heat).astype(np.float32)
+
+
+def _to_input_size(heat: np.ndarray, working: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
+    """Stretch a conv-grid map over the working pixels it covers, then over the input image."""
+    step = CELL // 2  # block4_conv3 is 8 working pixels per value
+    covered = Image.fromarray(heat, mode="F").resize((heat.shape[1] * step, heat.shape[0] * step),
+                                                      Image.Resampling.BILINEAR)  # fmt: skip
+    full = np.zeros(working, np.float32)
+    full[: covered.height, : covered.width] = np.asarray(covered)[: working[0], : working[1]]
+    stretched = Image.fromarray(full, mode="F").resize((size[1], size[0]), Image.Resampling.BILINEAR)
+    return np.clip(np.asarray(stretched, dtype=np.float32), 0.0, 1.0)
+
+
+def load_classifier(model_dir: Path = DEFAULT_MODEL_DIR) -> CrystalClassifier:
+    """The trained head and its card from ``model_dir``; a clear error says how to train one."""
+    model_dir = Path(model_dir)
+    head_path, card_path = model_dir / HEAD_FILE, model_dir / CARD_FILE
+    for path in (head_path, card_path):
+        if not path.is_file():
+            raise FileNotFoundError(f"No trained crystal model: {path} is missing. {TRAIN_HINT}")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        head = MaxPoolHead.load(head_path)
+    except (OSError, ValueError, KeyError) as err:
+        raise ValueError(f"The crystal model in {model_dir} is damaged ({err}). {TRAIN_HINT}") from None
+    if not isinstance(card, dict) or head.weights.ndim != 1 or head.weights.shape != head.mean.shape:
+        raise ValueError(f"The crystal model in {model_dir} is damaged (unexpected contents). {TRAIN_HINT}")
+    return CrystalClassifier(head, card)
+
+
+def describe_card(card: dict) -> str:
+    """The model card in plain words, as markdown, for someone who is not an ML specialist."""
+    data, loo = card.get("data", {}), card.get("evaluation", {})
+    counts = data.get("counts", {})
+    lines = [
+        f"**How it was trained.** {card.get('method', {}).get('summary', '')}",
+        "",
+        f"**On what.** {sum(counts.values())} labelled photos of drops ({counts.get('crystal', 0)} with crystals, "
+        f"{counts.get('no_crystal', 0)} without), all from {data.get('source', 'one lab')}.",
+    ]
+    if loo:
+        confusion = loo["confusion"]["matrix"]
+        lines += [
+            "",
+            "**How it was tested.** Leave-one-out: each photo was judged by a model trained on the other "
+            f"{loo['n'] - 1}, which never saw it. It judged **{loo['correct']} of {loo['n']}** correctly: "
+            f"{confusion[0][0]} of {sum(confusion[0])} drops with crystals were found "
+            f"(recall {loo['recall']['crystal']:.0%}), and {confusion[1][1]} of {sum(confusion[1])} drops without "
+            f"crystals were called clear (recall {loo['recall']['no_crystal']:.0%}).",
+        ]
+    robustness = card.get("robustness")
+    if robustness:
+        worst = max(robustness["changes"], key=lambda row: row["flips"])
+        lowest = min(robustness["changes"], key=lambda row: row["correct"])
+        lines += [
+            "",
+            f"**Other cameras.** To guess how it copes with other labs' images, each photo was altered in "
+            f"{len(robustness['changes'])} ways (smaller resolution, colour casts, blur, JPEG, rotation, cropping, "
+            f"a rainbow tint...). At worst, {worst['flips']} of {robustness['n']} verdicts changed "
+            f"({worst['change']}); the lowest leave-one-out score under a change was {lowest['correct']} of "
+            f"{robustness['n']} ({lowest['change']}).",
+            "",
+            "| change | verdicts changed | correct (leave-one-out) |",
+            "|---|---|---|",
+            *(f"| {row['change']} | {row['flips']} of {robustness['n']} | {row['correct']} of {robustness['n']} |"
+              for row in robustness["changes"]),
+        ]  # fmt: skip
+    limits = card.get("limits", [])
+    if limits:
+        lines += ["", "**Limits.**", *(f"- {limit}" for limit in limits)]
+    return "\n".join(lines)
