@@ -1,0 +1,57 @@
+"""Prediction API: stable numbers, map shapes, heat inside the drop, clear errors for a missing model."""
+import numpy as np
+import pytest
+
+from crystal.classifier import LABELS, describe_card, load_classifier
+from crystal.images import load_rgb
+from crystal.samples import labelled_drops
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return load_classifier()
+
+
+@pytest.fixture(scope="module")
+def crystal_rgb():
+    return load_rgb(labelled_drops()[1].path)
+
+
+def test_prediction_shapes_and_ranges(classifier, crystal_rgb):
+    p = classifier.predict(crystal_rgb)
+    assert p.label in LABELS and 0 <= p.p_crystal <= 1
+    assert p.label == (LABELS[0] if p.p_crystal >= classifier.threshold else LABELS[1])
+    assert p.gradcam.shape == crystal_rgb.shape[:2] and p.gradcam.dtype == np.float32
+    assert 0 <= p.gradcam.min() and p.gradcam.max() <= 1
+    assert p.tile_scores.ndim == 2 and ((0 <= p.tile_scores) & (p.tile_scores <= 1)).all()
+    assert p.region == (0, 0, *crystal_rgb.shape[:2])
+
+
+def test_predictions_are_stable_and_reload_identically(classifier, crystal_rgb):
+    first = classifier.predict(crystal_rgb, explain=False).p_crystal
+    assert classifier.predict(crystal_rgb, explain=False).p_crystal == first
+    assert load_classifier().predict(crystal_rgb, explain=False).p_crystal == pytest.approx(first, abs=1e-6)
+
+
+def test_gradcam_heat_lies_mostly_inside_the_drop(classifier, crystal_rgb):
+    """Inside the drop = an ellipse over the frame's central part, where this imager puts the drop."""
+    heat = classifier.predict(crystal_rgb).gradcam
+    h, w = heat.shape
+    yy, xx = np.mgrid[:h, :w]
+    inside = ((yy - h / 2) / (0.42 * h)) ** 2 + ((xx - w / 2) / (0.32 * w)) ** 2 <= 1
+    assert heat[inside].sum() > 0.5 * heat.sum()
+
+
+def test_missing_model_says_how_to_train(tmp_path):
+    with pytest.raises(FileNotFoundError, match="python -m crystal.train"):
+        load_classifier(tmp_path)
+    (tmp_path / "crystal_head.npz").write_bytes(b"garbage")
+    (tmp_path / "model_card.json").write_text("{}")
+    with pytest.raises(ValueError, match="python -m crystal.train"):
+        load_classifier(tmp_path)
+
+
+def test_describe_card_gives_counts_in_words(classifier):
+    text = describe_card(classifier.card)
+    loo = classifier.card["evaluation"]
+    assert f"{loo['correct']} of {loo['n']}" in text and "Leave-one-out" in text and "Limits" in text
