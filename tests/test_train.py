@@ -1,0 +1,49 @@
+"""Training: the folder rule, the evaluation arithmetic, and the card's quick-CV figure recomputed."""
+import json
+
+import numpy as np
+import pytest
+
+from crystal.classifier import DEFAULT_MODEL_DIR
+from crystal.drop_features import build_extractor, cell_features
+from crystal.head import max_pool
+from crystal.images import load_rgb
+from crystal.normalise import normalise
+from crystal.samples import DROPS_DIR
+from crystal.train import evaluate, find_images, leave_one_out, sha256
+
+
+def test_folder_names_decide_the_label(tmp_path):
+    for folder in ("Positive", "no_crystal", "unlabeled"):
+        (tmp_path / folder).mkdir()
+        for n in range(2):
+            (tmp_path / folder / f"{n}.png").write_bytes(b"x")
+    labels = [(i.path.parent.name, i.label) for i in find_images(tmp_path)]
+    assert labels == [("Positive", "crystal")] * 2 + [("no_crystal", "no_crystal")] * 2
+
+
+def test_one_class_only_is_refused(tmp_path):
+    (tmp_path / "gotcrystal").mkdir()
+    with pytest.raises(ValueError, match="at least 2 images of each class"):
+        find_images(tmp_path)
+
+
+def test_evaluate_on_a_worked_example():
+    # truth: 3 crystal, 2 not; verdicts at 0.5: crystal, crystal, no | crystal, no
+    result = evaluate(np.array([0.9, 0.6, 0.2, 0.7, 0.1]), np.array([1, 1, 1, 0, 0]))
+    assert result["confusion"]["matrix"] == [[2, 1], [1, 1]]
+    assert result["correct"] == 3 and result["recall"] == {"crystal": 2 / 3, "no_crystal": 0.5}
+
+
+@pytest.mark.slow
+def test_card_matches_data_and_quick_cv_recomputes():
+    card = json.loads((DEFAULT_MODEL_DIR / "model_card.json").read_text())
+    images = find_images(DROPS_DIR)
+    assert [(e["file"], e["label"]) for e in card["data"]["images"]] == \
+        [(str(i.path.relative_to(DROPS_DIR)), i.label) for i in images]
+    assert [e["sha256"] for e in card["data"]["images"]] == [sha256(i.path) for i in images]
+    extractor = build_extractor()
+    pooled = np.stack([[max_pool(cell_features(extractor, normalise(load_rgb(i.path))))] for i in images])
+    labels = np.array([i.label == "crystal" for i in images], dtype=float)
+    quick = evaluate(leave_one_out(pooled, labels)[0], labels)
+    assert quick["confusion"] == card["quick_cv"]["confusion"] and quick["correct"] == card["quick_cv"]["correct"]
