@@ -1,0 +1,106 @@
+"""``python -m crystal.robustness [DATA_DIR]``: how verdicts hold up when the imaging changes.
+
+Each labelled image is altered the way another lab's imager might alter it. Per change we print
+how many verdicts of the model trained on all images flip, and the leave-one-out accuracy with
+the held-out image altered (its fold's model never saw it, altered or not).
+"""
+from __future__ import annotations
+
+import argparse
+import colorsys
+import io
+import sys
+from typing import Callable
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from crystal.drop_features import build_extractor, cell_features
+from crystal.head import fit_head, max_pool
+from crystal.images import load_rgb
+from crystal.normalise import normalise
+from crystal.samples import DROPS_DIR
+from crystal.train import LABELS, THRESHOLD, augmented_pooled, find_images, leave_one_out
+
+
+def _pil(fn: Callable[[Image.Image], Image.Image]) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda rgb: np.asarray(fn(Image.fromarray(rgb)).convert("RGB"))
+
+
+def _jpeg(image: Image.Image, quality: int) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buffer.getvalue()))
+
+
+def _hue_rotate(rgb: np.ndarray) -> np.ndarray:
+    hsv = np.asarray(Image.fromarray(rgb).convert("HSV")).copy()
+    hsv[..., 0] = (hsv[..., 0].astype(int) + 85) % 256
+    hsv[..., 1] = np.maximum(hsv[..., 1], 90)  # near-grey drops need some saturation for a hue to show
+    return np.asarray(Image.fromarray(hsv, "HSV").convert("RGB"))
+
+
+def _rainbow(rgb: np.ndarray) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    hues = np.linspace(0, 1, w, endpoint=False)
+    row = np.array([colorsys.hsv_to_rgb(x, 0.8, 1.0) for x in hues], dtype=np.float32)
+    return np.clip(rgb * (0.55 + 0.45 * row[None]), 0, 255).astype(np.uint8)
+
+
+def _crop(rgb: np.ndarray, share: float = 0.6) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    top, left = round(h * (1 - share) / 2), round(w * (1 - share) / 2)
+    return rgb[top: top + round(h * share), left: left + round(w * share)]
+
+
+CHANGES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "rescale to 1280x960": _pil(lambda im: im.resize((1280, 960), Image.Resampling.BILINEAR)),
+    "rescale to 640x480": _pil(lambda im: im.resize((640, 480), Image.Resampling.BILINEAR)),
+    "warm colour cast": lambda rgb: np.clip(rgb * np.array([1.15, 1.0, 0.7]), 0, 255).astype(np.uint8),
+    "blue colour cast": lambda rgb: np.clip(rgb * np.array([0.7, 0.9, 1.2]), 0, 255).astype(np.uint8),
+    "hue rotation": _hue_rotate,
+    "gamma 0.6": lambda rgb: (255 * (rgb / 255.0) ** 0.6).astype(np.uint8),
+    "gamma 1.6": lambda rgb: (255 * (rgb / 255.0) ** 1.6).astype(np.uint8),
+    "blur (radius 2)": _pil(lambda im: im.filter(ImageFilter.GaussianBlur(2))),
+    "JPEG quality 30": _pil(lambda im: _jpeg(im, 30)),
+    "rotate 90 degrees": lambda rgb: np.ascontiguousarray(np.rot90(rgb)),
+    "mirror": lambda rgb: np.ascontiguousarray(rgb[:, ::-1]),
+    "crop to 60% of frame": _crop,
+    "rainbow gradient overlay": _rainbow,
+}
+
+
+def robustness_table(data_dir, progress: Callable[[str], None] = print) -> dict:
+    images = find_images(data_dir)
+    rgbs = [load_rgb(i.path) for i in images]
+    labels = np.array([i.label == LABELS[0] for i in images], dtype=np.float64)
+    extractor = build_extractor()
+    pooled = np.stack([augmented_pooled(extractor, rgb) for rgb in rgbs])
+    _, fold_heads = leave_one_out(pooled, labels)
+    full = fit_head(pooled.reshape(-1, pooled.shape[-1]), np.repeat(labels, pooled.shape[1]))
+    before = np.array([full.probability(p[0][None, None]) >= THRESHOLD for p in pooled])
+    rows = []
+    for name, change in CHANGES.items():
+        changed = [max_pool(cell_features(extractor, normalise(change(rgb)))) for rgb in rgbs]
+        after = np.array([full.probability(c[None, None]) >= THRESHOLD for c in changed])
+        held_out = np.array([h.probability(c[None, None]) >= THRESHOLD for h, c in zip(fold_heads, changed)])
+        rows.append({"change": name, "flips": int((after != before).sum()), "correct": int((held_out == labels).sum())})
+        progress(f"{name:<28} flips {rows[-1]['flips']:>2} of {len(images)}   "
+                 f"leave-one-out correct {rows[-1]['correct']:>2} of {len(images)}")  # fmt: skip
+    return {"n": len(images), "changes": rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crystal.robustness", description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", nargs="?", default=DROPS_DIR)
+    args = parser.parse_args(argv)
+    try:
+        robustness_table(args.data_dir, progress=lambda line: print(line, flush=True))
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
