@@ -1,0 +1,71 @@
+"""The crystal-check page, run headless with AppTest: samples, uploads, bad files, many images."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from crystal.samples import labelled_drops
+
+from .bad_inputs import bad_uploads
+from .conftest import ROOT
+
+PAGE = str(ROOT / "pages" / "3_Crystal_check.py")
+pytestmark = pytest.mark.slow
+
+
+def run_page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def verdicts(at: AppTest) -> list[str]:
+    """The big verdict boxes: 'Crystal' (success) or 'No crystal' (info)."""
+    return [box.value for box in [*at.success, *at.info] if box.value.startswith("### ")]
+
+
+def upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
+    at.radio(key="crystal_source").set_value("Upload").run()
+    at.file_uploader(key="crystal_upload").set_value([(name, data, "application/octet-stream") for name, data in files])
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_default_sample_gets_a_verdict_a_chance_and_an_explanation():
+    at = run_page()
+    assert len(verdicts(at)) == 1
+    assert any("Chance of crystal" in (bar.proto.text or "") for bar in at.get("progress"))
+    assert at.get("image"), "the Grad-CAM overlay should be shown"
+    assert "leave-one-out" in " ".join(e.value for e in at.expander[0].markdown).lower()
+
+
+def test_several_samples_give_a_table_and_a_csv_download():
+    at = run_page()
+    names = [s.name for s in labelled_drops()[:3]]
+    at.multiselect(key="crystal_samples").set_value(names).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["Image"]) == names
+    assert set(table["Verdict"]) <= {"Crystal", "No crystal"}
+    assert table["Chance of crystal"].between(0, 1).all()
+    assert at.get("download_button")
+
+
+def test_a_real_drop_and_a_corrupt_file_uploaded_together():
+    drop = labelled_drops()[0]
+    at = upload(run_page(), [(drop.path.name, drop.path.read_bytes()), ("notes.jpg", b"not a picture" * 50)])
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "notes.jpg" in errors[0] and "not an image" in errors[0]
+    assert len(verdicts(at)) == 1
+
+
+def test_every_awkward_upload_is_refused_clearly_or_checked():
+    cases = bad_uploads()
+    at = upload(run_page(), [(u.name, u.data) for u in cases])
+    errors = " ".join(e.value for e in at.error)
+    for case in cases:
+        if case.refusal:
+            assert case.name in errors and case.refusal in errors
+        else:
+            assert case.name not in errors
+    accepted = [u.name for u in cases if u.refusal is None]
+    assert list(at.dataframe[0].value["Image"]) == accepted
