@@ -1,10 +1,13 @@
 """Home page: what a convolutional neural network does, in plain words, and the way to the three pages.
 
-Run with ``streamlit run app.py``; Streamlit adds every file in ``pages/`` to the sidebar.
+Run with ``streamlit run app.py``; the sidebar links to it and to the pages in ``pages/``.
 """
 import streamlit as st
 
+from ui.navigation import sidebar_navigation
+
 st.set_page_config(page_title="CNNs, explained with crystals", page_icon="🔬", layout="wide")
+sidebar_navigation()
 
 st.title("🔬 How a convolutional neural network sees")
 st.markdown(

@@ -11,8 +11,10 @@ from crystal import ops, presets
 from ui.conv_inputs import choose_kernel, choose_picture
 from ui.conv_steps import walkthrough
 from ui.matrix_figures import heatmap
+from ui.navigation import sidebar_navigation
 
 st.set_page_config(page_title="Convolution & pooling", page_icon="🧮", layout="wide")
+sidebar_navigation()
 
 CHART_CONFIG = {"displayModeBar": False}
 POOL_INPUTS = ("The result above", presets.POOL_EXAMPLE.name)

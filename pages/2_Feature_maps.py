@@ -9,8 +9,10 @@ from crystal.render import layer_grid, layer_summaries
 from crystal.samples import list_samples
 from ui import feature_maps
 from ui.image_input import HANDOFF_KEY, choose_images, decode
+from ui.navigation import sidebar_navigation
 
 st.set_page_config(page_title="VGG16 feature maps", page_icon="🧠", layout="wide")
+sidebar_navigation()
 st.title("🧠 What each layer of VGG16 sees")
 st.markdown(
     """

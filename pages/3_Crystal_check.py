@@ -9,8 +9,10 @@ from crystal.samples import list_samples
 from crystal.verdict import VERDICT_TEXT, confidence_words, results_csv, scale_region, tile_heat
 from ui import crystal_check
 from ui.image_input import HANDOFF_KEY, NamedImage, choose_images, decode
+from ui.navigation import sidebar_navigation
 
 st.set_page_config(page_title="Crystal check", page_icon="💎", layout="wide")
+sidebar_navigation()
 st.title("💎 Crystal check")
 st.markdown(
     """
@@ -36,12 +38,15 @@ if not images:
     st.stop()
 
 readable: list[tuple[NamedImage, np.ndarray]] = []
+refusals: list[str] = []
 for image in images:
     decoded = decode(image.data, image.name)
     if isinstance(decoded, str):
-        st.error(f"**{image.name}** was skipped: {decoded}")
+        refusals.append(decoded)
     else:
         readable.append((image, decoded))
+if refusals:
+    st.error("Not checked:\n" + "\n".join(f"- {reason}" for reason in refusals), icon="🚫")
 if not readable:
     st.stop()
 

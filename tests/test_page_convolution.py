@@ -8,14 +8,14 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from .conftest import ROOT
+from .conftest import app_page
 
-PAGE = str(ROOT / "pages" / "1_Convolution_and_pooling.py")
+PAGE = "pages/1_Convolution_and_pooling.py"
 CLASSIC_CELLS = "conv_image_cells_Classic 5×5 picture"
 
 
 def run(setup=lambda at: None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = app_page(PAGE, timeout=60)
     setup(at)
     return at.run()
 

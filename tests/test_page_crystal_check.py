@@ -5,14 +5,14 @@ from streamlit.testing.v1 import AppTest
 from crystal.samples import labelled_drops
 
 from .bad_inputs import bad_uploads
-from .conftest import ROOT
+from .conftest import app_page
 
-PAGE = str(ROOT / "pages" / "3_Crystal_check.py")
+PAGE = "pages/3_Crystal_check.py"
 pytestmark = pytest.mark.slow
 
 
 def run_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at = app_page(PAGE, timeout=180).run()
     assert not at.exception, at.exception
     return at
 

@@ -7,9 +7,9 @@ from ui import feature_maps
 from ui.image_input import HANDOFF_KEY, NamedImage
 
 from .bad_inputs import bad_uploads
-from .conftest import ROOT
+from .conftest import app_page
 
-PAGE = str(ROOT / "pages" / "2_Feature_maps.py")
+PAGE = "pages/2_Feature_maps.py"
 pytestmark = pytest.mark.slow
 
 
@@ -20,7 +20,7 @@ def no_keras_cache(tmp_path, monkeypatch):
 
 
 def run_page(**session) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=180)
+    at = app_page(PAGE, timeout=180)
     for key, value in session.items():
         at.session_state[key] = value
     at.run()
@@ -77,10 +77,10 @@ def test_uploads_are_shown_with_their_maps(name):
     assert metrics(at)["Output"] == "224×224×64"
 
 
-def test_a_file_that_is_not_an_image_gets_a_clear_error_and_nothing_else():
-    bad = next(u for u in bad_uploads() if u.name == "notes.jpg")
+@pytest.mark.parametrize("bad", [u for u in bad_uploads() if u.refusal], ids=lambda u: u.name)
+def test_a_refused_file_gets_a_clear_error_and_nothing_else(bad):
     at = upload(run_page(), bad.name, bad.data)
-    assert len(at.error) == 1 and bad.refusal in at.error[0].value and "notes.jpg" in at.error[0].value
+    assert len(at.error) == 1 and bad.refusal in at.error[0].value and bad.name in at.error[0].value
     assert not at.metric and not at.get("plotly_chart")
 
 

@@ -15,6 +15,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -24,8 +25,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]  # fmt: skip
-# Streamlit's own chatter that says nothing about the app: fonts it probes for, favicon fetches.
-IGNORED_CONSOLE = ("favicon", "Failed to load resource: net::ERR_NAME_NOT_RESOLVED")
+# Streamlit's own chatter that says nothing about the app: favicon fetches, and the browser's echo of
+# failed requests (those are checked one by one in ``page.failed_requests``, with their URLs).
+IGNORED_CONSOLE = ("favicon", "Failed to load resource")
 
 
 def pytest_collection_modifyitems(items):
@@ -44,6 +46,14 @@ def _free_port() -> int:
 class Server:
     url: str
     pid: int
+
+    def answers(self) -> bool:
+        """Whether the server still answers its health check."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=5) as response:
+                return response.status == 200
+        except OSError:
+            return False
 
     def rss_bytes(self) -> int:
         """Resident memory of the server process, for checking that sessions share one model."""
@@ -110,33 +120,81 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, app_url, request):
-    """A fresh tab with console errors collected; a full-page screenshot is saved when the test ends."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tab = context.new_page()
-    tab.console_errors = []
+def is_base_path_probe(url: str) -> bool:
+    """Opened at /Some_page, Streamlit's frontend first looks for its server under /Some_page/_stcore/
+    (in case the app is served below a path prefix), gets a 404 and falls back to /_stcore/."""
+    path = urlparse(url).path
+    return path.endswith(("/_stcore/health", "/_stcore/host-config")) and not path.startswith("/_stcore/")
+
+
+def watch(tab) -> None:
+    """Collect the page's console errors, uncaught exceptions and failed requests on the tab itself."""
+    tab.console_errors, tab.failed_requests = [], []
     tab.on("console", lambda msg: msg.type == "error" and not any(s in msg.text for s in IGNORED_CONSOLE)
            and tab.console_errors.append(msg.text))  # fmt: skip
     tab.on("pageerror", lambda err: tab.console_errors.append(str(err)))
+    tab.on("response", lambda response: response.status >= 400 and not is_base_path_probe(response.url)
+           and tab.failed_requests.append(f"{response.status} {response.url}"))  # fmt: skip
+
+
+@pytest.fixture
+def page(browser, app_url, request):
+    """A fresh tab watched for errors; a full-page screenshot is saved when the test ends."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    watch(tab)
     tab.app_url = app_url
     yield tab
-    ARTIFACTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    save_screenshot(tab, request.node.name)
     context.close()
 
 
-def wait_for_idle(tab, timeout: float = 120_000) -> None:
-    """Wait until Streamlit has finished the current script run (its 'Running...' widget is gone)."""
-    tab.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    tab.wait_for_timeout(300)  # the status widget appears a moment after an interaction
-    tab.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=timeout
-    )
+def save_screenshot(tab, name: str) -> None:
+    """The whole page as test-artifacts/<name>.png. Streamlit scrolls inside its main area, not the
+    document, so the window is first made as tall as that area's content."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0")
+    tab.set_viewport_size({"width": tab.viewport_size["width"], "height": max(1000, min(height, 12_000))})
+    tab.wait_for_timeout(500)
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+PAGE_STATE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    return [app?.getAttribute('data-test-script-state'), app?.getAttribute('data-test-connection-state'),
+            charts.every(chart => chart.querySelector('.main-svg')) && [...document.images].every(i => i.complete),
+            document.body.innerHTML.length];
+}"""
+
+
+def wait_for_idle(tab, timeout: float = 120, quiet: float = 0.8) -> None:
+    """Wait until the app is connected, no script runs, every chart and image is drawn, and the page
+    has not changed for ``quiet`` seconds. A single 'not running' is not enough: opening a page by URL
+    takes two runs (Streamlit first resolves the URL, then app.py's navigation runs the page)."""
+    deadline = time.monotonic() + timeout
+    last, quiet_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        state = tab.evaluate(PAGE_STATE)
+        if state != last:
+            last, quiet_since = state, time.monotonic()
+        elif state[:3] == ["notRunning", "CONNECTED", True] and time.monotonic() - quiet_since >= quiet:
+            return
+        tab.wait_for_timeout(100)
+    raise TimeoutError(f"the page did not settle within {timeout:.0f} s (last state {last})")
+
+
+def open_page(tab, path: str = "") -> None:
+    """Load one page of the app by its URL and wait until its first run has been drawn."""
+    tab.goto(f"{tab.app_url}/{path}")
+    wait_for_idle(tab)
 
 
 def assert_healthy(tab) -> None:
-    """No exception box on the page and no error in the browser console."""
+    """No exception box, no broken image, no console error and no failed request."""
     exceptions = tab.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
+    broken = tab.evaluate("() => [...document.images].filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
+    assert broken == [], broken
     assert tab.console_errors == [], tab.console_errors
+    assert tab.failed_requests == [], tab.failed_requests

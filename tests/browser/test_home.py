@@ -1,13 +1,23 @@
 """The home page in a real browser: it renders, explains the pipeline and links to every page."""
-from .conftest import assert_healthy, wait_for_idle
+from .conftest import assert_healthy, open_page, wait_for_idle
 
 
 def test_home_page_explains_and_links(page):
-    page.goto(page.app_url)
-    wait_for_idle(page)
+    open_page(page)
     assert page.get_by_text("How a convolutional neural network sees").is_visible()
     for step in ("Convolution", "ReLU", "Max pooling", "Flatten", "Dense", "Dropout", "Softmax"):
         assert page.get_by_text(step, exact=False).first.is_visible()
-    links = page.locator('[data-testid="stPageLink-NavLink"]')
+    links = page.get_by_test_id("stMain").get_by_test_id("stPageLink-NavLink")
     assert links.count() == 3
+    sidebar = page.get_by_test_id("stSidebar").get_by_test_id("stPageLink-NavLink").all_inner_texts()
+    assert [link.split()[-1] for link in sidebar] == ["Home", "pooling", "maps", "check"]  # titles, not file names
+    assert_healthy(page)
+
+
+def test_home_links_lead_to_the_pages(page):
+    open_page(page)
+    page.get_by_text("3 · Crystal check").click()
+    wait_for_idle(page)
+    assert page.url.endswith("/Crystal_check")
+    assert page.get_by_role("heading", name="💎 Crystal check").is_visible()
     assert_healthy(page)

@@ -1,0 +1,83 @@
+"""What a visitor does on a page (type in a grid, pick, slide, upload) and what they read back.
+
+Every action waits until the app has answered, so a test reads the page as the visitor sees it.
+"""
+import re
+
+from .conftest import wait_for_idle
+
+CELL_WIDTH = 50  # ui/matrix_editor.py gives every column 50 px
+
+
+def edit_cell(page, editor: int, shape: tuple[int, int], cell: tuple[int, int], text: str) -> None:
+    """Type ``text`` into ``cell`` (row, column; 1-based) of the ``editor``-th st.data_editor.
+
+    The editor is a canvas, so the cell is found from the grid's geometry: ``shape`` rows and
+    columns under one header row, an index column on the left. Double-click opens the cell's text
+    box; Tab commits, as for a person.
+    """
+    grid = page.locator('[data-testid="stDataFrame"]').nth(editor)
+    box = grid.bounding_box()
+    rows, columns = shape
+    row_height, index_width = box["height"] / (rows + 1), box["width"] - columns * CELL_WIDTH
+    grid.dblclick(position={"x": index_width + CELL_WIDTH * (cell[1] - 0.5), "y": row_height * (cell[0] + 0.5)})
+    editor = page.locator("#portal textarea")  # the grid opens a text box over the cell
+    editor.fill(text)
+    editor.press("Tab")
+    wait_for_idle(page)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``."""
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_idle(page)
+
+
+def press_on_slider(page, label: str, *keys: str) -> None:
+    """Move the slider labelled ``label`` with the keyboard, as a person would with the arrow keys."""
+    thumb = page.get_by_test_id("stSlider").filter(has_text=label).get_by_role("slider")
+    thumb.focus()
+    for key in keys:
+        thumb.press(key)
+    wait_for_idle(page)
+
+
+def pick_radio(page, group: str, option: str) -> None:
+    page.get_by_test_id("stRadio").filter(has_text=group).get_by_text(option, exact=True).click()
+    wait_for_idle(page)
+
+
+def upload(page, files: list[tuple[str, bytes]]) -> None:
+    """Drop ``files`` (name, bytes) on the page's uploader and wait until every one is listed under it:
+    on a busy server the upload itself can take longer than the quiet spell ``wait_for_idle`` waits for."""
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        [{"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files]
+    )
+    for name, _ in files:  # long names are shortened on screen; the full one is the chip's title
+        page.locator(f'[data-testid="stFileChipName"][title="{name}"]').first.wait_for(timeout=120_000)
+    wait_for_idle(page)
+
+
+def equations(page) -> list[str]:
+    """The arithmetic lines of the walk-throughs (code blocks that are not size formulas)."""
+    return [text for text in page.get_by_test_id("stCode").all_inner_texts() if "=" in text and "rows:" not in text]
+
+
+def errors(page) -> str:
+    return " ".join(page.get_by_test_id("stAlertContentError").all_inner_texts())
+
+
+VERDICTS = re.compile(r"^\s*(💎 Crystal|🫧 No crystal)\s*$")
+
+
+def verdicts(page) -> list[str]:
+    """The verdict headings on the crystal-check page, e.g. ['💎 Crystal']."""
+    return [h.strip() for h in page.get_by_role("heading").all_inner_texts() if VERDICTS.match(h)]
+
+
+def wait_for_verdict(page, timeout: float = 180_000) -> list[str]:
+    """The verdicts, once the first has appeared (a busy server may take a while to start the run)."""
+    page.get_by_role("heading", name=VERDICTS).first.wait_for(timeout=timeout)
+    wait_for_idle(page)
+    return verdicts(page)

@@ -1,0 +1,102 @@
+"""Each page in a real browser, used the way a visitor uses it: type, pick, step, upload.
+
+Expected numbers are worked out by hand from the classic 5×5 picture and X kernel (see the
+comments), and verdicts come from the data set's labels, never from the app's own code.
+"""
+import csv
+import io
+
+import pytest
+
+from crystal.samples import labelled_drops
+
+from ..bad_inputs import bad_uploads
+from .actions import choose, edit_cell, equations, errors, pick_radio, press_on_slider, upload, verdicts
+from .conftest import assert_healthy, open_page
+
+def test_convolution_edit_a_cell_change_the_kernel_and_step(page):
+    open_page(page, "Convolution_and_pooling")
+    # The walk-through starts at the last window: rows 3-5, columns 3-5 of the classic picture,
+    # 1 1 1 / 1 1 0 / 1 0 0 under the X kernel 1 0 1 / 0 1 0 / 1 0 1, which sums to 1+1+1+1+0 = 4.
+    assert equations(page)[0].endswith("= 4")
+
+    edit_cell(page, 0, shape=(5, 5), cell=(5, 5), text="5")  # under the kernel's corner weight 1
+    assert equations(page)[0].endswith("= 9")
+
+    choose(page, "Kernel", "Box blur")  # every weight 1/9: the window's sum 1+1+1+1+1+0+1+0+5 = 11, / 9
+    assert equations(page)[0].endswith("= 1.222")
+
+    press_on_slider(page, "Convolution step", "Home", "ArrowRight")
+    # Step 2: rows 1-3, columns 2-4 = 1 1 0 / 1 1 1 / 0 1 1, sum 7, / 9.
+    assert page.get_by_text("Step 2:").is_visible()
+    assert equations(page)[0].endswith("= 0.778")
+    assert_healthy(page)
+
+
+def test_convolution_text_in_a_cell_is_named_and_can_be_fixed(page):
+    open_page(page, "Convolution_and_pooling")
+    edit_cell(page, 1, shape=(3, 3), cell=(2, 2), text="abc")
+    assert "abc" in errors(page) and "kernel" in errors(page).lower()
+    assert equations(page) == []
+    edit_cell(page, 1, shape=(3, 3), cell=(2, 2), text="1")
+    assert errors(page) == ""
+    assert equations(page)[0].endswith("= 4")
+    assert_healthy(page)
+
+
+def test_feature_maps_choose_a_sample_and_a_layer(page):
+    open_page(page, "Feature_maps")
+    choose(page, "Sample image", "Cat (Chelsea)")
+    assert page.get_by_text("Cat (Chelsea):", exact=False).first.is_visible()
+
+    press_on_slider(page, "Layer", "End")  # the deepest layer, block5_pool: 224 / 2**5 = 7, and 512 filters
+    metrics = dict(zip(page.get_by_test_id("stMetricLabel").all_inner_texts(),
+                       page.get_by_test_id("stMetricValue").all_inner_texts()))  # fmt: skip
+    assert metrics["Output"] == "7×7×512"
+    assert metrics["Weights (parameters)"] == "0"  # pooling learns nothing
+    assert page.get_by_text("of 512 feature maps of block5_pool", exact=False).is_visible()
+    assert_healthy(page)
+
+
+@pytest.mark.parametrize("drop", labelled_drops()[::5], ids=lambda drop: f"{drop.label}-{drop.path.stem[-20:]}")
+def test_crystal_check_upload_a_drop_and_a_corrupt_file(page, drop):
+    open_page(page, "Crystal_check")
+    pick_radio(page, "Image source", "Upload")
+    upload(page, [(drop.path.name, drop.path.read_bytes()), ("notes.jpg", b"not a picture at all" * 40)])
+    assert "notes.jpg is not an image" in errors(page)
+    expected = "💎 Crystal" if drop.label == "crystal" else "🫧 No crystal"  # an image the model learned from
+    assert [v.strip() for v in verdicts(page)] == [expected]
+    assert page.get_by_text("Chance of crystal:").is_visible()
+    assert_healthy(page)
+
+
+def test_crystal_check_every_bad_upload_refused_and_the_rest_downloadable(page):
+    open_page(page, "Crystal_check")
+    pick_radio(page, "Image source", "Upload")
+    cases = bad_uploads()
+    upload(page, [(case.name, case.data) for case in cases])
+    shown = errors(page)
+    for case in cases:
+        assert (case.refusal in shown) if case.refusal else (case.name not in shown), case.name
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download results (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
+    assert [row["path"] for row in rows] == [case.name for case in cases if case.refusal is None]
+    assert all(row["label"] in ("crystal", "no_crystal") and 0 <= float(row["p_crystal"]) <= 1 for row in rows)
+
+    pick_radio(page, "Image source", "Sample image")  # the page still works after all that
+    assert len(verdicts(page)) == 1
+    assert_healthy(page)
+
+
+def test_feature_maps_refuse_each_bad_upload_and_show_the_awkward_good_ones(page):
+    open_page(page, "Feature_maps")
+    pick_radio(page, "Image source", "Upload")
+    for case in bad_uploads():  # one after another, as a visitor trying file after file would
+        upload(page, [(case.name, case.data)])
+        if case.refusal:
+            assert case.refusal in errors(page) and case.name in errors(page)
+        else:
+            assert errors(page) == "", case.name
+            assert page.get_by_text(f"{case.name}:", exact=False).first.is_visible()
+    assert_healthy(page)
