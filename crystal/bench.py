@@ -20,16 +20,15 @@ SECTIONS = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crystal.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("sections", nargs="*", choices=[*SECTIONS, []], help="default: all")
+    parser.add_argument("sections", nargs="*", metavar="SECTION", help=f"any of {', '.join(SECTIONS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per figure (median is printed)")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.sections) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     for section in args.sections or list(SECTIONS):
-        try:
-            module = importlib.import_module(SECTIONS[section])
-        except ModuleNotFoundError as err:
-            print(f"[{section}] skipped: {err}", file=sys.stderr)
-            continue
+        module = importlib.import_module(SECTIONS[section])
         print(f"== {section} (median of {args.repeats}) ==")
         for measurement in module.run(args.repeats):
             print(measurement.row(), flush=True)

@@ -67,6 +67,8 @@ def _read_bytes(source: bytes | str | Path, name: str | None) -> tuple[bytes, st
     else:
         path = Path(source)
         name = name or path.name
+        if path.is_dir():
+            raise ImageError(f"{name} is a folder, not an image: give the image files in it.")
         if not path.is_file():
             raise ImageError(f"{name}: no such file.")
         if path.stat().st_size > MAX_FILE_BYTES:

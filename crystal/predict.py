@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from crystal.images import ImageError, load_rgb
+from crystal.verdict import CSV_HEADER, csv_fields
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     writer = csv.writer(sys.stdout, lineterminator="\n") if args.csv else None
     if writer:
-        writer.writerow(["path", "label", "p_crystal"])
+        writer.writerow(CSV_HEADER)
     failed = False
     for path in args.paths:
         try:
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         prediction = classifier.predict(rgb, explain=False)
         if writer:
-            writer.writerow([str(path), prediction.label, f"{prediction.p_crystal:.4f}"])
+            writer.writerow(csv_fields(str(path), prediction.label, prediction.p_crystal))
         else:
             print(f"{prediction.label:<11} {prediction.p_crystal:6.1%}  {path}", flush=True)
     return 1 if failed else 0

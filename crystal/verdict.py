@@ -72,6 +72,10 @@ def results_csv(rows: Iterable[tuple[str, str, float]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for path, label, p_crystal in rows:
-        writer.writerow((path, label, f"{p_crystal:.4f}"))
+    writer.writerows(csv_fields(*row) for row in rows)
     return out.getvalue()
+
+
+def csv_fields(path: str, label: str, p_crystal: float) -> tuple[str, str, str]:
+    """One row's fields: the page's download and the CLI print the chance with the same precision."""
+    return path, label, f"{p_crystal:.4f}"

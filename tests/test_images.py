@@ -108,3 +108,8 @@ def test_catalogue_of_awkward_uploads(upload):
     else:
         with pytest.raises(ImageError, match=upload.refusal):
             load_rgb(upload.data, name=upload.name)
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    with pytest.raises(ImageError, match="is a folder, not an image"):
+        load_rgb(tmp_path)

@@ -27,6 +27,8 @@ class Measurement:
 
 def _fmt(value: float, unit: str) -> str:
     if unit == "s":
+        if value < 1e-3:
+            return f"{value * 1e6:.1f} µs"
         return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
     if unit == "bytes":
         return f"{value / 1024:.0f} KiB" if value < 1024**2 else f"{value / 1024**2:.2f} MiB"
