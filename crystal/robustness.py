@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import colorsys
 import io
+import json
 import sys
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageFilter
 
+from crystal.classifier import CARD_FILE, DEFAULT_MODEL_DIR
 from crystal.drop_features import build_extractor, cell_features
 from crystal.head import fit_head, max_pool
 from crystal.images import load_rgb
@@ -90,15 +93,41 @@ def robustness_table(data_dir, progress: Callable[[str], None] = print) -> dict:
     return {"n": len(images), "changes": rows}
 
 
+GOAL_FLIPS = 1
+"""A change that flips more verdicts than this is named as a limit in the model card."""
+
+
+def add_to_card(card_path: Path, table: dict) -> None:
+    """Write the table into the model card, with a limit for each change that flips too many verdicts.
+
+    Training rewrites the card, so this runs after ``python -m crystal.train``; earlier robustness
+    limits are replaced, not stacked.
+    """
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card["robustness"] = {"method": "python -m crystal.robustness: flips = verdicts of the shipped model that change; "
+                                    "correct = leave-one-out with the held-out image changed", **table}  # fmt: skip
+    marker = "changed more than"
+    weak = [row for row in table["changes"] if row["flips"] > GOAL_FLIPS]
+    card["limits"] = [limit for limit in card.get("limits", []) if marker not in limit] + [
+        f"'{row['change']}' {marker} {GOAL_FLIPS} verdict in our test ({row['flips']} of {table['n']}): photos "
+        "that differ from the training set's that way are not reliable." for row in weak]  # fmt: skip
+    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crystal.robustness", description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", nargs="?", default=DROPS_DIR)
+    parser.add_argument("--card", type=Path, nargs="?", const=DEFAULT_MODEL_DIR / CARD_FILE, default=None,
+                        help=f"also write the table into this model card (default with no path: models/{CARD_FILE})")
     args = parser.parse_args(argv)
     try:
-        robustness_table(args.data_dir, progress=lambda line: print(line, flush=True))
+        table = robustness_table(args.data_dir, progress=lambda line: print(line, flush=True))
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if args.card:
+        add_to_card(args.card, table)
+        print(f"wrote the table into {args.card}")
     return 0
 
 

@@ -1,10 +1,12 @@
 """The imaging changes do what their names say, and the normalisation cancels the simple ones."""
+import json
+
 import numpy as np
 import pytest
 
 from crystal.images import load_rgb
 from crystal.normalise import normalise
-from crystal.robustness import CHANGES
+from crystal.robustness import CHANGES, add_to_card
 from crystal.samples import labelled_drops
 
 
@@ -29,3 +31,17 @@ def test_normalise_cancels_exposure_and_resolution(rgb):
     darker = normalise((rgb * 0.6).astype(np.uint8)).astype(float)
     smaller = normalise(CHANGES["rescale to 640x480"](rgb)).astype(float)
     assert np.abs(darker - reference).mean() < 4 and np.abs(smaller - reference).mean() < 8
+
+
+def test_table_goes_into_the_card_with_one_limit_per_weak_change(tmp_path):
+    card = tmp_path / "model_card.json"
+    card.write_text(json.dumps({"limits": ["Only 16 photos."]}))
+    table = {"n": 16, "changes": [{"change": "mirror", "flips": 0, "correct": 15},
+                                  {"change": "crop to 60% of frame", "flips": 5, "correct": 10}]}  # fmt: skip
+    add_to_card(card, table)
+    add_to_card(card, table)  # a second run replaces its own limits instead of stacking them
+    written = json.loads(card.read_text())
+    assert written["robustness"]["changes"] == table["changes"]
+    assert written["limits"][0] == "Only 16 photos."
+    assert len(written["limits"]) == 2 and "crop to 60% of frame" in written["limits"][1]
+    assert "5 of 16" in written["limits"][1]
