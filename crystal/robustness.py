@@ -23,7 +23,7 @@ from crystal.head import fit_head, max_pool
 from crystal.images import load_rgb
 from crystal.normalise import normalise
 from crystal.samples import DROPS_DIR
-from crystal.train import LABELS, THRESHOLD, augmented_pooled, find_images, leave_one_out
+from crystal.train import LABELS, SEED, THRESHOLD, augmented_pooled, find_images, leave_one_out
 
 
 def _pil(fn: Callable[[Image.Image], Image.Image]) -> Callable[[np.ndarray], np.ndarray]:
@@ -78,7 +78,8 @@ def robustness_table(data_dir, progress: Callable[[str], None] = print) -> dict:
     rgbs = [load_rgb(i.path) for i in images]
     labels = np.array([i.label == LABELS[0] for i in images], dtype=np.float64)
     extractor = build_extractor()
-    pooled = np.stack([augmented_pooled(extractor, rgb) for rgb in rgbs])
+    rng = np.random.default_rng(SEED)  # the same training framings as python -m crystal.train
+    pooled = np.stack([augmented_pooled(extractor, rgb, rng) for rgb in rgbs])
     _, fold_heads = leave_one_out(pooled, labels)
     full = fit_head(pooled.reshape(-1, pooled.shape[-1]), np.repeat(labels, pooled.shape[1]))
     before = np.array([full.probability(p[0][None, None]) >= THRESHOLD for p in pooled])
