@@ -170,8 +170,8 @@ PAGE_STATE = """() => {
 
 def wait_for_idle(tab, timeout: float = 120, quiet: float = 0.8) -> None:
     """Wait until the app is connected, no script runs, every chart and image is drawn, and the page
-    has not changed for ``quiet`` seconds. A single 'not running' is not enough: opening a page by URL
-    takes two runs (Streamlit first resolves the URL, then app.py's navigation runs the page)."""
+    has not changed for ``quiet`` seconds. A single 'not running' is not enough: the browser may still
+    be drawing what the run sent, and a click's rerun may not have started yet."""
     deadline = time.monotonic() + timeout
     last, quiet_since = None, time.monotonic()
     while time.monotonic() < deadline:
