@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 from PIL import Image
 
-from crystal.drop_features import CELL, backbone_input, build_extractor, pool_cells
+from crystal.drop_features import CELL, backbone_input, build_extractor, cell_features, pool_cells
 from crystal.head import MaxPoolHead
 from crystal.normalise import LONG_SIDE, normalise
 
@@ -56,10 +56,9 @@ class CrystalClassifier:
         grey = normalise(rgb, self.long_side)
         if explain:
             maps, gradients = self._maps_and_gradients(grey)
-            gradcam = _to_input_size(grad_cam(maps, gradients), grey.shape, rgb.shape[:2])
+            cells, gradcam = pool_cells(maps), _to_input_size(grad_cam(maps, gradients), grey.shape, rgb.shape[:2])
         else:
-            maps, gradcam = np.asarray(self._extractor.predict_on_batch(backbone_input(grey))[0]), None
-        cells = pool_cells(maps)
+            cells, gradcam = cell_features(self._extractor, grey), None
         p = self.head.probability(cells)
         return Prediction(
             p_crystal=p,
@@ -69,15 +68,9 @@ class CrystalClassifier:
             region=(0, 0, int(rgb.shape[0]), int(rgb.shape[1])),
         )
 
-    def predict_many(self, images: Sequence[np.ndarray], *, explain: bool = False,
-                     progress: Callable[[int, int], None] | None = None) -> list[Prediction]:  # fmt: skip
-        """Score several images; ``progress(done, total)`` is called after each one."""
-        predictions = []
-        for done, rgb in enumerate(images, start=1):
-            predictions.append(self.predict(rgb, explain=explain))
-            if progress is not None:
-                progress(done, len(images))
-        return predictions
+    def predict_many(self, images: Sequence[np.ndarray], *, explain: bool = False) -> list[Prediction]:
+        """Score several images with the one loaded backbone."""
+        return [self.predict(rgb, explain=explain) for rgb in images]
 
     def _maps_and_gradients(self, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """block4_conv3 maps and the gradient of the image's crystal logit with respect to them."""

@@ -83,7 +83,7 @@ def leave_one_out(pooled: np.ndarray, labels: np.ndarray, *, l2: float = L2) -> 
         keep = np.arange(len(labels)) != i
         head = fit_head(pooled[keep].reshape(-1, pooled.shape[-1]), np.repeat(labels[keep], pooled.shape[1]), l2=l2)
         heads.append(head)
-        probabilities.append(float(1 / (1 + np.exp(-head._linear(pooled[i, 0])))))
+        probabilities.append(head.probability(pooled[i, 0][None, None]))  # a 1x1 grid of pooled features
     return np.array(probabilities), heads
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crystal.classifier import CrystalClassifier, Prediction, describe_card
+from crystal.classifier import Prediction, describe_card
 from crystal.render import overlay
 from crystal.samples import list_samples
 from crystal.verdict import VERDICT_TEXT, confidence_words, results_csv, scale_region, tile_heat
@@ -29,6 +29,8 @@ if isinstance(model, str):
     st.error(f"The crystal model could not be loaded. {model}")
     st.stop()
 
+fingerprint = crystal_check.model_id(model)  # keys the cached predictions to this model
+
 with st.expander("About this model: how it was trained and tested, and its limits"):
     st.markdown(describe_card(model.card))
 
@@ -51,9 +53,8 @@ if not readable:
     st.stop()
 
 
-def check_all(items: list[tuple[NamedImage, np.ndarray]], model: CrystalClassifier) -> list[Prediction]:
+def check_all(items: list[tuple[NamedImage, np.ndarray]]) -> list[Prediction]:
     """Verdicts for every image, with a progress bar: a batch of drops takes a few seconds each."""
-    fingerprint = crystal_check.model_id(model)
     bar = st.progress(0.0, text="Checking images ...")
     predictions = []
     for done, (image, rgb) in enumerate(items, start=1):
@@ -65,7 +66,7 @@ def check_all(items: list[tuple[NamedImage, np.ndarray]], model: CrystalClassifi
 
 chosen = 0
 if len(readable) > 1:
-    predictions = check_all(readable, model)
+    predictions = check_all(readable)
     st.subheader("Results")
     table = pd.DataFrame(
         {
@@ -93,7 +94,7 @@ if len(readable) > 1:
 
 image, rgb = readable[chosen]
 with st.spinner("Looking for crystals, and working out where the model looked ..."):
-    detail = crystal_check.predict(image.data, rgb, crystal_check.model_id(model), explain=True)
+    detail = crystal_check.predict(image.data, rgb, fingerprint, explain=True)
 shown, factor = crystal_check.display_copy(rgb)
 st.subheader(image.name)
 picture, verdict = st.columns([3, 2], gap="large")

@@ -1,17 +1,18 @@
 """The prediction CLI: exact CSV header, valid rows, one stderr line per bad file, non-zero exit."""
 import csv
 import io
+import os
 import subprocess
 import sys
 
 from crystal.samples import labelled_drops
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+from .conftest import ROOT
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "crystal.predict", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=300)  # fmt: skip
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=300)  # fmt: skip
 
 
 def test_csv_on_samples_and_bad_files(tmp_path):
