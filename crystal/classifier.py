@@ -38,7 +38,7 @@ class Prediction:
     label: str
     gradcam: np.ndarray | None
     tile_scores: np.ndarray
-    region: tuple[int, int, int, int]
+    region: tuple[int, int, int, int]  # (top, left, bottom, right) input pixels the tile grid covers
 
 
 class CrystalClassifier:
@@ -65,7 +65,7 @@ class CrystalClassifier:
             label=LABELS[0] if p >= self.threshold else LABELS[1],
             gradcam=gradcam,
             tile_scores=self.head.cell_scores(cells),
-            region=(0, 0, int(rgb.shape[0]), int(rgb.shape[1])),
+            region=covered_region(cells.shape[:2], grey.shape, rgb.shape[:2]),
         )
 
     def predict_many(self, images: Sequence[np.ndarray], *, explain: bool = False) -> list[Prediction]:
@@ -83,6 +83,19 @@ class CrystalClassifier:
             logit = tf.tensordot((pooled - self.head.mean) / self.head.scale, self.head.weights, 1) + self.head.bias
         gradients = tape.gradient(logit, maps)
         return maps[0].numpy(), gradients[0].numpy()
+
+
+def covered_region(cells: tuple[int, int], working: tuple[int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(top, left, bottom, right) of the input that a grid of ``cells`` covers.
+
+    VGG's poolings drop an odd last row or column, so when a working side is no multiple of
+    :data:`CELL` the grid stops short of the bottom or right edge; drawing it over the whole
+    image would stretch every tile and misplace the map by up to a cell.
+
+    >>> covered_region((29, 40), (470, 640), (735, 1000))  # 29 cells cover 464 of 470 working rows
+    (0, 0, 726, 1000)
+    """
+    return 0, 0, round(cells[0] * CELL * size[0] / working[0]), round(cells[1] * CELL * size[1] / working[1])
 
 
 def grad_cam(maps: np.ndarray, gradients: np.ndarray) -> np.ndarray:

@@ -27,6 +27,14 @@ def test_prediction_shapes_and_ranges(classifier, crystal_rgb):
     assert p.region == (0, 0, *crystal_rgb.shape[:2])
 
 
+def test_tile_grid_region_stops_where_the_cells_stop(classifier, crystal_rgb):
+    """848 x 1155 works at 470 x 640; four 2x2 poolings leave 29 x 40 cells = 464 x 640 working pixels."""
+    cropped = crystal_rgb[:848]
+    p = classifier.predict(cropped, explain=False)
+    assert p.tile_scores.shape == (29, 40)
+    assert p.region == (0, 0, round(848 * 464 / 470), 1155)
+
+
 def test_predictions_are_stable_and_reload_identically(classifier, crystal_rgb):
     first = classifier.predict(crystal_rgb, explain=False).p_crystal
     assert classifier.predict(crystal_rgb, explain=False).p_crystal == first
