@@ -6,7 +6,8 @@ The pipeline, top-down:
    (fixed long side, local contrast), so another lab's camera looks like ours;
 2. the frozen HED VGG16 up to ``block4_conv3`` turns it into a grid of 512-feature cells;
 3. :class:`crystal.head.MaxPoolHead` takes each feature's strongest response anywhere in the frame
-   and turns those 512 numbers into the crystal probability; applied cell by cell, it gives the tile map;
+   and turns those 512 numbers into crystal log-odds, averaged over four flipped/turned copies of
+   the image; applied cell by cell, it gives the tile map;
 4. Grad-CAM (keras.io recipe) shows which parts of ``block4_conv3`` pushed that probability up.
 
 The head and the model card are read from ``models/``; the backbone comes with the package.
@@ -21,7 +22,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-from crystal.drop_features import CELL, backbone_input, build_extractor, cell_features, pool_cells
+from crystal.augment import SHAPE_KEEPING, dihedral
+from crystal.drop_features import CELL, backbone_input, build_extractor, cell_features, pool_cells, shape_keeping_copies
 from crystal.head import MaxPoolHead
 from crystal.normalise import LONG_SIDE, normalise
 
@@ -52,37 +54,43 @@ class CrystalClassifier:
         self._extractor = build_extractor()
 
     def predict(self, rgb: np.ndarray, *, explain: bool = True) -> Prediction:
-        """Score one RGB uint8 image; ``explain`` adds Grad-CAM (a second, backward pass)."""
+        """Score one RGB uint8 image; ``explain`` adds Grad-CAM (gradients of the head only: cheap).
+
+        The verdict averages four copies of the image (as is, half-turned, mirrored, upside down),
+        run as one batch, so it does not hinge on which way round the plate sat in the imager.
+        """
         grey = normalise(rgb, self.long_side)
+        copies = shape_keeping_copies(grey)
         if explain:
-            maps, gradients = self._maps_and_gradients(grey)
+            maps, gradients = self._maps_and_gradients(copies)
             cells, gradcam = pool_cells(maps), _to_input_size(grad_cam(maps, gradients), grey.shape, rgb.shape[:2])
         else:
-            cells, gradcam = cell_features(self._extractor, grey), None
+            cells, gradcam = cell_features(self._extractor, copies), None
         p = self.head.probability(cells)
         return Prediction(
             p_crystal=p,
             label=LABELS[0] if p >= self.threshold else LABELS[1],
             gradcam=gradcam,
-            tile_scores=self.head.cell_scores(cells),
-            region=covered_region(cells.shape[:2], grey.shape, rgb.shape[:2]),
+            tile_scores=self.head.cell_scores(cells[0]),  # the upright copy: its cells line up with the input
+            region=covered_region(cells.shape[1:3], grey.shape, rgb.shape[:2]),
         )
 
     def predict_many(self, images: Sequence[np.ndarray], *, explain: bool = False) -> list[Prediction]:
         """Score several images with the one loaded backbone."""
         return [self.predict(rgb, explain=explain) for rgb in images]
 
-    def _maps_and_gradients(self, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """block4_conv3 maps and the gradient of the image's crystal logit with respect to them."""
+    def _maps_and_gradients(self, copies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """block4_conv3 maps of the copies and the gradient of the image's crystal log-odds (the mean
+        over copies) with respect to them: both (copies, h, w, 512)."""
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
-            maps = self._extractor(backbone_input(grey), training=False)
+            maps = self._extractor(backbone_input(copies), training=False)
             tape.watch(maps)
-            pooled = tf.reduce_max(maps, axis=(0, 1, 2))  # the 2x2 cell pooling changes no global maximum
-            logit = tf.tensordot((pooled - self.head.mean) / self.head.scale, self.head.weights, 1) + self.head.bias
+            pooled = tf.reduce_max(maps, axis=(1, 2))  # the 2x2 cell pooling changes no global maximum
+            logit = tf.reduce_mean(tf.tensordot((pooled - self.head.mean) / self.head.scale, self.head.weights, 1))
         gradients = tape.gradient(logit, maps)
-        return maps[0].numpy(), gradients[0].numpy()
+        return maps.numpy(), gradients.numpy()
 
 
 def covered_region(cells: tuple[int, int], working: tuple[int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -99,8 +107,13 @@ def covered_region(cells: tuple[int, int], working: tuple[int, int], size: tuple
 
 
 def grad_cam(maps: np.ndarray, gradients: np.ndarray) -> np.ndarray:
-    """keras.io's Grad-CAM: weight each channel by its mean gradient, sum, ReLU, scale to [0, 1]."""
-    heat = np.maximum(maps @ gradients.mean(axis=(0, 1)), 0.0)
+    """keras.io's Grad-CAM over the shape-keeping copies of one image: per copy, weight each channel
+    by its mean gradient and sum; turn each copy's map back (these turns are their own inverses),
+    average, ReLU, scale to [0, 1]. Where a side is no multiple of 8 pixels, copies may sit up to
+    one map value apart."""
+    weights = gradients.mean(axis=(1, 2))  # (copies, channels)
+    heat = np.mean([dihedral(m @ w, k) for m, w, k in zip(maps, weights, SHAPE_KEEPING)], axis=0)
+    heat = np.maximum(heat, 0.0)
     return (heat / heat.max() if heat.max() > 0 else heat).astype(np.float32)
 
 

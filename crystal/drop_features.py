@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from crystal.augment import SHAPE_KEEPING, dihedral
 from crystal.backbone import build_vgg16, preprocess, source_by_key
 
 SOURCE = "hed"
@@ -25,19 +26,29 @@ def build_extractor():
     return keras.Model(vgg.input, vgg.get_layer(LAYER).output, name="drop_features")
 
 
-def backbone_input(grey: np.ndarray) -> np.ndarray:
-    """Normalised grey uint8 (h, w) -> (1, h, w, 3) float32, as VGG16 expects (grey in all 3 channels)."""
-    rgb = np.repeat(np.asarray(grey)[..., None], 3, axis=2)
-    return preprocess(rgb, source_by_key(SOURCE))[None]
+def backbone_input(greys: np.ndarray) -> np.ndarray:
+    """Normalised grey uint8 (h, w) or a batch (n, h, w) -> (n, h, w, 3) float32, as VGG16 expects
+    (grey in all 3 channels)."""
+    rgb = np.repeat(np.asarray(greys)[..., None], 3, axis=-1)
+    batch = preprocess(rgb, source_by_key(SOURCE))
+    return batch if batch.ndim == 4 else batch[None]
 
 
 def pool_cells(maps: np.ndarray) -> np.ndarray:
-    """2x2 max pooling (VGG's block4_pool, odd edges dropped): conv maps (h, w, c) -> cells (h/2, w/2, c)."""
-    rows, cols = maps.shape[0] // 2, maps.shape[1] // 2
-    return maps[: rows * 2, : cols * 2].reshape(rows, 2, cols, 2, -1).max(axis=(1, 3))
+    """2x2 max pooling (VGG's block4_pool, odd edges dropped): conv maps (..., h, w, c) -> cells (..., h/2, w/2, c)."""
+    rows, cols = maps.shape[-3] // 2, maps.shape[-2] // 2
+    cut = maps[..., : rows * 2, : cols * 2, :]
+    return cut.reshape(*maps.shape[:-3], rows, 2, cols, 2, maps.shape[-1]).max(axis=(-4, -2))
 
 
-def cell_features(extractor, grey: np.ndarray) -> np.ndarray:
-    """(rows, cols, 512) float32 feature grid of one normalised grey image."""
-    maps = extractor.predict_on_batch(backbone_input(grey))
-    return pool_cells(np.asarray(maps[0], dtype=np.float32))
+def cell_features(extractor, greys: np.ndarray) -> np.ndarray:
+    """float32 feature grids: (rows, cols, 512) for one normalised grey (h, w) image, or
+    (n, rows, cols, 512) for a batch of same-sized ones (n, h, w), run as one batch."""
+    greys = np.asarray(greys)
+    cells = pool_cells(np.asarray(extractor.predict_on_batch(backbone_input(greys)), dtype=np.float32))
+    return cells if greys.ndim == 3 else cells[0]
+
+
+def shape_keeping_copies(grey: np.ndarray) -> np.ndarray:
+    """(4, h, w): the image as is, half-turned, mirrored and upside down, ready for one batch."""
+    return np.stack([dihedral(grey, k) for k in SHAPE_KEEPING])

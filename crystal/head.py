@@ -8,6 +8,8 @@ about as much as 16 images can fit. Trials on the 16 drops (leave-one-out) with 
 multiple-instance head, with mean or top-k pooling, and with VGG block 5 all did as well or worse.
 
 The same weights applied to a single cell's features give that cell's score: the "tile map".
+Given several copies of one image (flipped, turned), the head averages their log-odds, so the
+verdict does not depend on which way round the plate sat in the imager.
 
 >>> rng = np.random.default_rng(0)
 >>> grids = [rng.normal(size=(5, 4, 3)).astype(np.float32) for _ in range(6)]
@@ -37,12 +39,14 @@ class MaxPoolHead:
     weights: np.ndarray
     bias: float
 
-    def logit(self, cells: np.ndarray) -> float:
-        """Crystal log-odds of an image from its (rows, cols, channels) feature grid."""
-        return float(self._linear(max_pool(cells)))
-
     def probability(self, cells: np.ndarray) -> float:
-        return float(sigmoid(self.logit(cells)))
+        """Crystal probability from one image's (rows, cols, channels) feature grid, or from the
+        (copies, rows, cols, channels) grids of several flipped/turned copies of it."""
+        return self.pooled_probability(max_pool(cells))
+
+    def pooled_probability(self, pooled: np.ndarray) -> float:
+        """The same from max-pooled features: (channels,) or (copies, channels), log-odds averaged over copies."""
+        return float(sigmoid(np.mean(self._linear(pooled))))
 
     def cell_scores(self, cells: np.ndarray) -> np.ndarray:
         """(rows, cols) in [0, 1]: what the head says about each cell taken on its own."""
@@ -61,8 +65,8 @@ class MaxPoolHead:
 
 
 def max_pool(cells: np.ndarray) -> np.ndarray:
-    """(rows, cols, channels) -> (channels,): each feature's strongest response anywhere."""
-    return cells.reshape(-1, cells.shape[-1]).max(axis=0)
+    """(..., rows, cols, channels) -> (..., channels): each feature's strongest response anywhere."""
+    return cells.max(axis=(-3, -2))
 
 
 def sigmoid(x):

@@ -1,8 +1,9 @@
 """``python -m crystal.robustness [DATA_DIR]``: how verdicts hold up when the imaging changes.
 
 Each labelled image is altered the way another lab's imager might alter it. Per change we print
-how many verdicts of the model trained on all images flip, and the leave-one-out accuracy with
-the held-out image altered (its fold's model never saw it, altered or not).
+how many verdicts of the model trained on all images flip, and the (nested) leave-one-out accuracy
+with the held-out image altered (its fold's model never saw it, altered or not). Verdicts are
+judged as the app judges them: on 4 shape-keeping copies.
 """
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from crystal.classifier import CARD_FILE, DEFAULT_MODEL_DIR
-from crystal.drop_features import build_extractor, cell_features
-from crystal.head import fit_head, max_pool
+from crystal.augment import SHAPE_KEEPING
+from crystal.drop_features import build_extractor, cell_features, shape_keeping_copies
+from crystal.head import max_pool
 from crystal.images import load_rgb
 from crystal.normalise import normalise
 from crystal.samples import DROPS_DIR
-from crystal.train import LABELS, SEED, THRESHOLD, augmented_pooled, find_images, leave_one_out
+from crystal.train import LABELS, SEED, THRESHOLD, augmented_pooled, choose_l2, find_images, fit_on, leave_one_out
 
 
 def _pil(fn: Callable[[Image.Image], Image.Image]) -> Callable[[np.ndarray], np.ndarray]:
@@ -80,14 +82,15 @@ def robustness_table(data_dir, progress: Callable[[str], None] = print) -> dict:
     extractor = build_extractor()
     rng = np.random.default_rng(SEED)  # the same training framings as python -m crystal.train
     pooled = np.stack([augmented_pooled(extractor, rgb, rng) for rgb in rgbs])
-    _, fold_heads = leave_one_out(pooled, labels)
-    full = fit_head(pooled.reshape(-1, pooled.shape[-1]), np.repeat(labels, pooled.shape[1]))
-    before = np.array([full.probability(p[0][None, None]) >= THRESHOLD for p in pooled])
+    test = pooled[:, SHAPE_KEEPING]
+    folds = leave_one_out(pooled, test, labels)
+    full = fit_on(pooled, labels, choose_l2(pooled, test, labels))  # the shipped head: training is deterministic
+    before = np.array([full.pooled_probability(t) >= THRESHOLD for t in test])
     rows = []
     for name, change in CHANGES.items():
-        changed = [max_pool(cell_features(extractor, normalise(change(rgb)))) for rgb in rgbs]
-        after = np.array([full.probability(c[None, None]) >= THRESHOLD for c in changed])
-        held_out = np.array([h.probability(c[None, None]) >= THRESHOLD for h, c in zip(fold_heads, changed)])
+        changed = [max_pool(cell_features(extractor, shape_keeping_copies(normalise(change(rgb))))) for rgb in rgbs]
+        after = np.array([full.pooled_probability(c) >= THRESHOLD for c in changed])
+        held_out = np.array([f.head.pooled_probability(c) >= THRESHOLD for f, c in zip(folds, changed)])
         rows.append({"change": name, "flips": int((after != before).sum()), "correct": int((held_out == labels).sum())})
         progress(f"{name:<28} flips {rows[-1]['flips']:>2} of {len(images)}   "
                  f"leave-one-out correct {rows[-1]['correct']:>2} of {len(images)}")  # fmt: skip
@@ -95,23 +98,27 @@ def robustness_table(data_dir, progress: Callable[[str], None] = print) -> dict:
 
 
 GOAL_FLIPS = 1
-"""A change that flips more verdicts than this is named as a limit in the model card."""
+GOAL_MISSES = 1
+"""A change that flips more verdicts than GOAL_FLIPS, or under which leave-one-out gets more than
+GOAL_MISSES wrong, is named as a limit in the model card."""
+LIMIT_MARKER = "are less reliable: in our test"
 
 
 def add_to_card(card_path: Path, table: dict) -> None:
-    """Write the table into the model card, with a limit for each change that flips too many verdicts.
+    """Write the table into the model card, with a limit for each change that misses the goals.
 
     Training rewrites the card, so this runs after ``python -m crystal.train``; earlier robustness
     limits are replaced, not stacked.
     """
     card = json.loads(card_path.read_text(encoding="utf-8"))
     card["robustness"] = {"method": "python -m crystal.robustness: flips = verdicts of the shipped model that change; "
-                                    "correct = leave-one-out with the held-out image changed", **table}  # fmt: skip
-    marker = "changed more than"
-    weak = [row for row in table["changes"] if row["flips"] > GOAL_FLIPS]
-    card["limits"] = [limit for limit in card.get("limits", []) if marker not in limit] + [
-        f"'{row['change']}' {marker} {GOAL_FLIPS} verdict in our test ({row['flips']} of {table['n']}): photos "
-        "that differ from the training set's that way are not reliable." for row in weak]  # fmt: skip
+                                    "correct = nested leave-one-out with the held-out image changed", **table}  # fmt: skip
+    n = table["n"]
+    weak = [row for row in table["changes"] if row["flips"] > GOAL_FLIPS or row["correct"] < n - GOAL_MISSES]
+    card["limits"] = [limit for limit in card.get("limits", []) if LIMIT_MARKER not in limit] + [
+        f"Photos changed by '{row['change']}' {LIMIT_MARKER} {row['flips']} of {n} verdicts changed and leave-one-out "
+        f"got {row['correct']} of {n} right (goal: at most {GOAL_FLIPS} changed, at least {n - GOAL_MISSES} right)."
+        for row in weak]  # fmt: skip
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
 

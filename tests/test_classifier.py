@@ -35,15 +35,25 @@ def test_tile_grid_region_stops_where_the_cells_stop(classifier, crystal_rgb):
     assert p.region == (0, 0, round(848 * 464 / 470), 1155)
 
 
+@pytest.mark.parametrize("turn", [lambda a: a[:, ::-1], lambda a: a[::-1, ::-1]], ids=["mirrored", "half-turned"])
+def test_a_mirrored_or_half_turned_photo_gets_the_same_chance(classifier, crystal_rgb, turn):
+    """The verdict averages the four shape-keeping copies, so these turns only reorder them."""
+    p = classifier.predict(crystal_rgb, explain=False).p_crystal
+    assert classifier.predict(np.ascontiguousarray(turn(crystal_rgb)), explain=False).p_crystal == pytest.approx(p, abs=1e-4)
+
+
 def test_predictions_are_stable_and_reload_identically(classifier, crystal_rgb):
     first = classifier.predict(crystal_rgb, explain=False).p_crystal
     assert classifier.predict(crystal_rgb, explain=False).p_crystal == first
     assert load_classifier().predict(crystal_rgb, explain=False).p_crystal == pytest.approx(first, abs=1e-6)
 
 
-def test_gradcam_heat_lies_mostly_inside_the_drop(classifier, crystal_rgb):
-    """Inside the drop = an ellipse over the frame's central part, where this imager puts the drop."""
-    heat = classifier.predict(crystal_rgb).gradcam
+@pytest.mark.slow
+@pytest.mark.parametrize("drop", [d for d in labelled_drops() if d.label == "crystal"], ids=lambda d: d.name)
+def test_gradcam_heat_lies_mostly_inside_the_drop(classifier, drop):
+    """Inside the drop = an ellipse over the frame's central part, where this imager puts the drop;
+    outside it lie the well's walls and the plate, whose hard edges a careless model would follow."""
+    heat = classifier.predict(load_rgb(drop.path)).gradcam
     h, w = heat.shape
     yy, xx = np.mgrid[:h, :w]
     inside = ((yy - h / 2) / (0.42 * h)) ** 2 + ((xx - w / 2) / (0.32 * w)) ** 2 <= 1

@@ -33,15 +33,17 @@ def test_normalise_cancels_exposure_and_resolution(rgb):
     assert np.abs(darker - reference).mean() < 4 and np.abs(smaller - reference).mean() < 8
 
 
-def test_table_goes_into_the_card_with_one_limit_per_weak_change(tmp_path):
+def test_table_goes_into_the_card_with_one_limit_per_change_that_misses_a_goal(tmp_path):
     card = tmp_path / "model_card.json"
     card.write_text(json.dumps({"limits": ["Only 16 photos."]}))
     table = {"n": 16, "changes": [{"change": "mirror", "flips": 0, "correct": 15},
-                                  {"change": "crop to 60% of frame", "flips": 5, "correct": 10}]}  # fmt: skip
+                                  {"change": "crop to 60% of frame", "flips": 5, "correct": 10},
+                                  {"change": "hue rotation", "flips": 1, "correct": 14}]}  # fmt: skip
     add_to_card(card, table)
     add_to_card(card, table)  # a second run replaces its own limits instead of stacking them
     written = json.loads(card.read_text())
     assert written["robustness"]["changes"] == table["changes"]
     assert written["limits"][0] == "Only 16 photos."
-    assert len(written["limits"]) == 2 and "crop to 60% of frame" in written["limits"][1]
-    assert "5 of 16" in written["limits"][1]
+    assert len(written["limits"]) == 3  # mirror meets both goals; too many flips; too few right
+    assert "'crop to 60% of frame'" in written["limits"][1] and "5 of 16 verdicts changed" in written["limits"][1]
+    assert "'hue rotation'" in written["limits"][2] and "got 14 of 16 right" in written["limits"][2]

@@ -10,7 +10,7 @@ from crystal.head import max_pool
 from crystal.images import load_rgb
 from crystal.normalise import normalise
 from crystal.samples import DROPS_DIR
-from crystal.train import evaluate, find_images, leave_one_out, sha256
+from crystal.train import L2_CHOICES, evaluate, find_images, leave_one_out, sha256
 
 
 def test_folder_names_decide_the_label(tmp_path):
@@ -35,6 +35,20 @@ def test_evaluate_on_a_worked_example():
     assert result["correct"] == 3 and result["recall"] == {"crystal": 2 / 3, "no_crystal": 0.5}
 
 
+def test_a_fold_never_sees_its_held_out_image():
+    """Nested CV: wrecking image 0's training copies must not change fold 0's L2 choice or head."""
+    rng = np.random.default_rng(1)
+    labels = np.array([1, 1, 1, 0, 0, 0], dtype=float)
+    train = rng.normal(size=(6, 3, 5)) + labels[:, None, None]
+    folds = leave_one_out(train, train[:, :2], labels)
+    wrecked = train.copy()
+    wrecked[0] = 100.0
+    again = leave_one_out(wrecked, train[:, :2], labels)[0]
+    assert again.l2 == folds[0].l2 and again.l2 in L2_CHOICES
+    assert np.array_equal(again.head.weights, folds[0].head.weights) and again.probability == folds[0].probability
+    assert leave_one_out(wrecked, train[:, :2], labels)[1].probability != folds[1].probability  # the wreck is seen elsewhere
+
+
 @pytest.mark.slow
 def test_card_matches_data_and_quick_cv_recomputes():
     card = json.loads((DEFAULT_MODEL_DIR / "model_card.json").read_text())
@@ -45,5 +59,5 @@ def test_card_matches_data_and_quick_cv_recomputes():
     extractor = build_extractor()
     pooled = np.stack([[max_pool(cell_features(extractor, normalise(load_rgb(i.path))))] for i in images])
     labels = np.array([i.label == "crystal" for i in images], dtype=float)
-    quick = evaluate(leave_one_out(pooled, labels)[0], labels)
+    quick = evaluate(np.array([fold.probability for fold in leave_one_out(pooled, pooled, labels)]), labels)
     assert quick["confusion"] == card["quick_cv"]["confusion"] and quick["correct"] == card["quick_cv"]["correct"]
