@@ -81,16 +81,19 @@ class CrystalClassifier:
 
     def _maps_and_gradients(self, copies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """block4_conv3 maps of the copies and the gradient of the image's crystal log-odds (the mean
-        over copies) with respect to them: both (copies, h, w, 512)."""
+        over copies) with respect to them: both (copies, h, w, 512).
+
+        The log-odds depend on the maps only through the head, so the tape watches the finished maps
+        instead of recording the network: the same gradients as keras.io's recipe, at almost no cost.
+        """
         import tensorflow as tf
 
+        maps = tf.constant(np.asarray(self._extractor.predict_on_batch(backbone_input(copies)), dtype=np.float32))
         with tf.GradientTape() as tape:
-            maps = self._extractor(backbone_input(copies), training=False)
             tape.watch(maps)
             pooled = tf.reduce_max(maps, axis=(1, 2))  # the 2x2 cell pooling changes no global maximum
             logit = tf.reduce_mean(tf.tensordot((pooled - self.head.mean) / self.head.scale, self.head.weights, 1))
-        gradients = tape.gradient(logit, maps)
-        return maps.numpy(), gradients.numpy()
+        return maps.numpy(), tape.gradient(logit, maps).numpy()
 
 
 def covered_region(cells: tuple[int, int], working: tuple[int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:
