@@ -18,7 +18,7 @@ import numpy as np
 DIHEDRAL = 8
 SHAPE_KEEPING = (0, 2, 4, 6)
 """The symmetries that keep a frame's shape (as is, half-turn, mirror, upside down): the copies
-every prediction averages over. Same shape means one batch through the network."""
+every prediction averages over. Keeping the shape keeps their feature grids the same size."""
 FRAMING_SHARES = (1.0, 0.8, 0.65)
 """Share of the frame's height and width each training framing keeps; the first is the whole frame."""
 

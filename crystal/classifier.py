@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from crystal.augment import SHAPE_KEEPING, dihedral
-from crystal.drop_features import CELL, backbone_input, build_extractor, cell_features, pool_cells, shape_keeping_copies
+from crystal.drop_features import CELL, build_extractor, cell_features, conv_maps, pool_cells, shape_keeping_copies
 from crystal.head import MaxPoolHead
 from crystal.normalise import LONG_SIDE, normalise
 
@@ -57,7 +57,7 @@ class CrystalClassifier:
         """Score one RGB uint8 image; ``explain`` adds Grad-CAM (gradients of the head only: cheap).
 
         The verdict averages four copies of the image (as is, half-turned, mirrored, upside down),
-        run as one batch, so it does not hinge on which way round the plate sat in the imager.
+        so it does not hinge on which way round the plate sat in the imager.
         """
         grey = normalise(rgb, self.long_side)
         copies = shape_keeping_copies(grey)
@@ -88,7 +88,7 @@ class CrystalClassifier:
         """
         import tensorflow as tf
 
-        maps = tf.constant(np.asarray(self._extractor.predict_on_batch(backbone_input(copies)), dtype=np.float32))
+        maps = tf.constant(conv_maps(self._extractor, copies))
         with tf.GradientTape() as tape:
             tape.watch(maps)
             pooled = tf.reduce_max(maps, axis=(1, 2))  # the 2x2 cell pooling changes no global maximum

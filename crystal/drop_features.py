@@ -26,12 +26,19 @@ def build_extractor():
     return keras.Model(vgg.input, vgg.get_layer(LAYER).output, name="drop_features")
 
 
-def backbone_input(greys: np.ndarray) -> np.ndarray:
-    """Normalised grey uint8 (h, w) or a batch (n, h, w) -> (n, h, w, 3) float32, as VGG16 expects
-    (grey in all 3 channels)."""
-    rgb = np.repeat(np.asarray(greys)[..., None], 3, axis=-1)
-    batch = preprocess(rgb, source_by_key(SOURCE))
-    return batch if batch.ndim == 4 else batch[None]
+def backbone_input(grey: np.ndarray) -> np.ndarray:
+    """Normalised grey uint8 (h, w) -> (1, h, w, 3) float32, as VGG16 expects (grey in all 3 channels)."""
+    rgb = np.repeat(np.asarray(grey)[..., None], 3, axis=2)
+    return preprocess(rgb, source_by_key(SOURCE))[None]
+
+
+def conv_maps(extractor, greys: np.ndarray) -> np.ndarray:
+    """block4_conv3 maps (n, h/8, w/8, 512) of same-sized greys (n, h, w), one image per pass.
+
+    Batching them is no faster on a CPU that one image already keeps busy, and it multiplies the
+    working memory (block 1's activations alone are 80 MB per 640x480 image) for every visitor at once.
+    """
+    return np.stack([np.asarray(extractor.predict_on_batch(backbone_input(grey))[0], dtype=np.float32) for grey in greys])
 
 
 def pool_cells(maps: np.ndarray) -> np.ndarray:
@@ -43,12 +50,12 @@ def pool_cells(maps: np.ndarray) -> np.ndarray:
 
 def cell_features(extractor, greys: np.ndarray) -> np.ndarray:
     """float32 feature grids: (rows, cols, 512) for one normalised grey (h, w) image, or
-    (n, rows, cols, 512) for a batch of same-sized ones (n, h, w), run as one batch."""
+    (n, rows, cols, 512) for same-sized ones (n, h, w)."""
     greys = np.asarray(greys)
-    cells = pool_cells(np.asarray(extractor.predict_on_batch(backbone_input(greys)), dtype=np.float32))
+    cells = pool_cells(conv_maps(extractor, greys if greys.ndim == 3 else greys[None]))
     return cells if greys.ndim == 3 else cells[0]
 
 
 def shape_keeping_copies(grey: np.ndarray) -> np.ndarray:
-    """(4, h, w): the image as is, half-turned, mirrored and upside down, ready for one batch."""
+    """(4, h, w): the image as is, half-turned, mirrored and upside down."""
     return np.stack([dihedral(grey, k) for k in SHAPE_KEEPING])

@@ -79,7 +79,9 @@ def app_server():
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+            # glibc gives every thread that ran TensorFlow an arena of its own and keeps its peak;
+            # two arenas make the server's memory follow what the app holds, not how runs overlapped
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MALLOC_ARENA_MAX": "2"},
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
@@ -185,8 +187,12 @@ def wait_for_idle(tab, timeout: float = 120, quiet: float = 0.8) -> None:
 
 
 def open_page(tab, path: str = "") -> None:
-    """Load one page of the app by its URL and wait until its first run has been drawn."""
-    tab.goto(f"{tab.app_url}/{path}")
+    """Load one page of the app by its URL and wait until its first run has been drawn.
+
+    A server busy with other visitors' crystal checks (several seconds of both cores each) can
+    take well over Playwright's default 30 s to send even the page's HTML.
+    """
+    tab.goto(f"{tab.app_url}/{path}", timeout=180_000)
     wait_for_idle(tab)
 
 

@@ -84,6 +84,7 @@ def test_eight_visitors_at_once_get_right_answers_and_memory_settles(app_server)
     assert app_server.answers()
     # The first wave adds three images' feature maps (~60 MB each), predictions, and the working
     # memory of eight runs at once, which the allocator keeps. Models are shared: a copy per
-    # visitor would add at least 8 × 59 MB of VGG16 weights in the second wave too.
+    # visitor would add at least 8 × 59 MB = 472 MB of VGG16 weights in the second wave too; below
+    # that, the allocator's keepings vary with how the runs overlapped (seen: +135 to +236 MiB).
     assert after_first - warm < 2048 * MIB
-    assert after_second - after_first < 256 * MIB
+    assert after_second - after_first < 384 * MIB
