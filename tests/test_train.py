@@ -43,10 +43,10 @@ def test_a_fold_never_sees_its_held_out_image():
     folds = leave_one_out(train, train[:, :2], labels)
     wrecked = train.copy()
     wrecked[0] = 100.0
-    again = leave_one_out(wrecked, train[:, :2], labels)[0]
-    assert again.l2 == folds[0].l2 and again.l2 in L2_CHOICES
-    assert np.array_equal(again.head.weights, folds[0].head.weights) and again.probability == folds[0].probability
-    assert leave_one_out(wrecked, train[:, :2], labels)[1].probability != folds[1].probability  # the wreck is seen elsewhere
+    again = leave_one_out(wrecked, train[:, :2], labels)
+    assert again[0].l2 == folds[0].l2 and again[0].l2 in L2_CHOICES
+    assert np.array_equal(again[0].head.weights, folds[0].head.weights) and again[0].probability == folds[0].probability
+    assert again[1].probability != folds[1].probability  # the wreck is seen elsewhere
 
 
 @pytest.mark.slow
