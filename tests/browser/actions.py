@@ -14,14 +14,19 @@ def edit_cell(page, editor: int, shape: tuple[int, int], cell: tuple[int, int], 
 
     The editor is a canvas, so the cell is found from the grid's geometry: ``shape`` rows and
     columns under one header row, an index column on the left. Double-click opens the cell's text
-    box; Tab commits, as for a person.
+    box; Tab commits, as for a person. A text box that opens away from the aimed-at point means the
+    geometry was read too early (e.g. from the loading placeholder), which fails here, not later.
     """
     grid = page.locator('[data-testid="stDataFrame"]').nth(editor)
     box = grid.bounding_box()
     rows, columns = shape
     row_height, index_width = box["height"] / (rows + 1), box["width"] - columns * CELL_WIDTH
-    grid.dblclick(position={"x": index_width + CELL_WIDTH * (cell[1] - 0.5), "y": row_height * (cell[0] + 0.5)})
+    aim = {"x": index_width + CELL_WIDTH * (cell[1] - 0.5), "y": row_height * (cell[0] + 0.5)}
+    grid.dblclick(position=aim)
     editor = page.locator("#portal textarea")  # the grid opens a text box over the cell
+    opened = editor.bounding_box()
+    assert opened["x"] <= box["x"] + aim["x"] <= opened["x"] + opened["width"], f"cell {cell}: text box opened elsewhere"
+    assert opened["y"] <= box["y"] + aim["y"] <= opened["y"] + opened["height"], f"cell {cell}: text box opened elsewhere"
     editor.fill(text)
     editor.press("Tab")
     wait_for_idle(page)

@@ -165,15 +165,18 @@ PAGE_STATE = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
     return [app?.getAttribute('data-test-script-state'), app?.getAttribute('data-test-connection-state'),
-            charts.every(chart => chart.querySelector('.main-svg')) && [...document.images].every(i => i.complete),
+            charts.every(chart => chart.querySelector('.main-svg')) && [...document.images].every(i => i.complete)
+                && !document.querySelector('[data-testid="stSkeleton"]'),
             document.body.innerHTML.length];
 }"""
 
 
 def wait_for_idle(tab, timeout: float = 120, quiet: float = 0.8) -> None:
-    """Wait until the app is connected, no script runs, every chart and image is drawn, and the page
-    has not changed for ``quiet`` seconds. A single 'not running' is not enough: the browser may still
-    be drawing what the run sent, and a click's rerun may not have started yet."""
+    """Wait until the app is connected, no script runs, every chart and image is drawn, no element
+    is still a loading placeholder (on a cold server the grids and charts load their code seconds
+    after the run ends), and the page has not changed for ``quiet`` seconds. A single 'not running'
+    is not enough: the browser may still be drawing what the run sent, and a click's rerun may not
+    have started yet."""
     deadline = time.monotonic() + timeout
     last, quiet_since = None, time.monotonic()
     while time.monotonic() < deadline:
