@@ -58,7 +58,7 @@ def check_all(items: list[tuple[NamedImage, np.ndarray]]) -> list[Prediction]:
     bar = st.progress(0.0, text="Checking images ...")
     predictions = []
     for done, (image, rgb) in enumerate(items, start=1):
-        predictions.append(crystal_check.predict(image.data, rgb, fingerprint, explain=False))
+        predictions.append(crystal_check.predict(image.data, rgb, fingerprint))
         bar.progress(done / len(items), text=f"Checked {done} of {len(items)} images")
     bar.empty()
     return predictions
@@ -93,8 +93,8 @@ if len(readable) > 1:
     chosen = st.selectbox("Look closer at", range(len(readable)), format_func=lambda i: readable[i][0].name)
 
 image, rgb = readable[chosen]
-with st.spinner("Looking for crystals, and working out where the model looked ..."):
-    detail = crystal_check.predict(image.data, rgb, fingerprint, explain=True)
+with st.spinner("Looking for crystals, and working out where the model looked ..."):  # cached if checked above
+    detail = crystal_check.predict(image.data, rgb, fingerprint)
 shown, factor = crystal_check.display_copy(rgb)
 st.subheader(image.name)
 picture, verdict = st.columns([3, 2], gap="large")

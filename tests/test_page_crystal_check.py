@@ -50,6 +50,21 @@ def test_several_samples_give_a_table_and_a_csv_download():
     assert at.get("download_button")
 
 
+def test_each_image_is_checked_once_even_the_one_looked_at_closer(monkeypatch):
+    """The table's verdicts and the close-up's Grad-CAM come from the same pass (seconds each)."""
+    from crystal.classifier import CrystalClassifier
+    from ui import crystal_check
+
+    crystal_check.predict.clear()
+    passes = []
+    original = CrystalClassifier.predict
+    monkeypatch.setattr(CrystalClassifier, "predict", lambda self, rgb, **kw: passes.append(1) or original(self, rgb, **kw))
+    at = run_page()  # the first sample alone
+    at.multiselect(key="crystal_samples").set_value([s.name for s in labelled_drops()[:3]]).run()
+    assert not at.exception, at.exception
+    assert len(passes) == 3
+
+
 def test_a_real_drop_and_a_corrupt_file_uploaded_together():
     drop = labelled_drops()[0]
     at = upload(run_page(), [(drop.path.name, drop.path.read_bytes()), ("notes.jpg", b"not a picture" * 50)])
