@@ -5,7 +5,7 @@ The pipeline, top-down:
 1. :func:`crystal.normalise.normalise` turns any RGB image into the same kind of grey picture
    (fixed long side, local contrast), so another lab's camera looks like ours;
 2. the frozen HED VGG16 up to ``block4_conv3`` turns it into a grid of 512-feature cells;
-3. :class:`crystal.head.MaxPoolHead` takes each feature's strongest response anywhere in the frame
+3. :class:`crystal.head.CrystalHead` takes each feature's strongest responses anywhere in the frame
    and turns those 512 numbers into crystal log-odds, averaged over four flipped/turned copies of
    the image; applied cell by cell, it gives the tile map;
 4. Grad-CAM (keras.io recipe) shows which parts of ``block4_conv3`` pushed that probability up.
@@ -24,7 +24,7 @@ from PIL import Image
 
 from crystal.augment import SHAPE_KEEPING, dihedral
 from crystal.drop_features import CELL, build_extractor, cell_features, conv_maps, pool_cells, shape_keeping_copies
-from crystal.head import MaxPoolHead
+from crystal.head import TOP_K, CrystalHead
 from crystal.normalise import LONG_SIDE, normalise
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
@@ -46,7 +46,7 @@ class Prediction:
 class CrystalClassifier:
     """The shipped head on the frozen backbone; build one with :func:`load_classifier`."""
 
-    def __init__(self, head: MaxPoolHead, card: dict, threshold: float | None = None):
+    def __init__(self, head: CrystalHead, card: dict, threshold: float | None = None):
         self.head = head
         self.card = card
         self.threshold = float(card.get("threshold", 0.5) if threshold is None else threshold)
@@ -91,7 +91,9 @@ class CrystalClassifier:
         maps = tf.constant(conv_maps(self._extractor, copies))
         with tf.GradientTape() as tape:
             tape.watch(maps)
-            pooled = tf.reduce_max(maps, axis=(1, 2))  # the 2x2 cell pooling changes no global maximum
+            cells = tf.nn.max_pool2d(maps, ksize=2, strides=2, padding="VALID")  # as pool_cells
+            flat = tf.transpose(tf.reshape(cells, (len(copies), -1, cells.shape[-1])), (0, 2, 1))
+            pooled = tf.reduce_mean(tf.math.top_k(flat, k=min(TOP_K, flat.shape[-1])).values, axis=-1)
             logit = tf.reduce_mean(tf.tensordot((pooled - self.head.mean) / self.head.scale, self.head.weights, 1))
         return maps.numpy(), tape.gradient(logit, maps).numpy()
 
@@ -140,7 +142,7 @@ def load_classifier(model_dir: Path = DEFAULT_MODEL_DIR) -> CrystalClassifier:
             raise FileNotFoundError(f"No trained crystal model: {path} is missing. {TRAIN_HINT}")
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
-        head = MaxPoolHead.load(head_path)
+        head = CrystalHead.load(head_path)
     except (OSError, ValueError, KeyError) as err:
         raise ValueError(f"The crystal model in {model_dir} is damaged ({err}). {TRAIN_HINT}") from None
     if not isinstance(card, dict) or head.weights.ndim != 1 or head.weights.shape != head.mean.shape:

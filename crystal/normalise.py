@@ -1,10 +1,17 @@
 """Make drop images from any imager look alike before the CNN sees them.
 
-Other labs' images differ in resolution, colour cast, polariser tint, exposure, gamma and uneven
-lighting; none of that says anything about crystals. We keep only what does: luminance, resized so
-the frame always has the same long side (a 2560-pixel and a 1280-pixel image become the same
-picture), then *local* contrast normalisation, which removes slow illumination gradients, exposure
-and most of a gamma change, and leaves the sharp edges that crystals are made of.
+Other labs' images differ in resolution, colour cast, polariser tint, exposure, gamma, uneven
+lighting and framing; none of that says anything about crystals. We keep only what does:
+
+- each pixel's brightest channel (HSV's *value*), which a change of hue or saturation leaves as it
+  is: luma would turn a polariser's colours into grey-level texture;
+- resized so the frame always has the same long side (a 2560-pixel and a 1280-pixel image become
+  the same picture);
+- a *local* contrast normalisation, which removes slow illumination gradients, exposure and most
+  of a gamma change, and leaves the sharp edges that crystals are made of. It is built from each
+  pixel's neighbourhood only: no image-wide statistic, so a frame cropped tighter around the drop
+  leaves the drop's pixels as they were (an image-wide scale made them 15-25 % stronger once the
+  well's dark wall was cropped away, enough to turn precipitate into "crystal").
 
 >>> rgb = np.zeros((96, 128, 3), np.uint8); rgb[30:60, 40:80] = 200
 >>> normalise(rgb, long_side=64).shape
@@ -17,7 +24,13 @@ from PIL import Image
 
 LONG_SIDE = 640
 SIGMA_FRACTION = 1 / 20  # width of the "local" neighbourhood, as a share of the long side
-LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R BT.601, what PIL's "L" mode uses
+SOFTENING = 0.16
+"""The local spread is softened by this share of the local brightness, about the median ratio of
+spread to brightness in the training photos (0.15). It stops flat, empty parts of the well from having their sensor
+noise blown up to full contrast, and, being a share of brightness, it cancels exposure."""
+TYPICAL_STD = 0.47
+"""The normalised contrast's standard deviation on a typical training photo, divided out so the
+result spans about 3 standard deviations either side of mid-grey in uint8."""
 
 
 def working_shape(height: int, width: int, long_side: int = LONG_SIDE) -> tuple[int, int]:
@@ -26,11 +39,11 @@ def working_shape(height: int, width: int, long_side: int = LONG_SIDE) -> tuple[
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def luminance(rgb: np.ndarray, long_side: int = LONG_SIDE) -> np.ndarray:
-    """Grey levels in [0, 1] at working size; colour casts and hue are gone after this step."""
-    grey = np.asarray(rgb, dtype=np.float32) @ LUMA / 255.0
-    h, w = working_shape(*grey.shape, long_side)
-    return np.asarray(Image.fromarray(grey, mode="F").resize((w, h), Image.Resampling.BOX), dtype=np.float32)
+def brightness(rgb: np.ndarray, long_side: int = LONG_SIDE) -> np.ndarray:
+    """Grey levels in [0, 1] at working size: each pixel's brightest channel, so hue no longer matters."""
+    value = np.asarray(rgb).max(axis=2).astype(np.float32) / 255.0
+    h, w = working_shape(*value.shape, long_side)
+    return np.asarray(Image.fromarray(value, mode="F").resize((w, h), Image.Resampling.BOX), dtype=np.float32)
 
 
 def gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
@@ -48,22 +61,18 @@ def _blur_matrix(n: int, sigma: float) -> np.ndarray:
 
 
 def local_contrast(grey: np.ndarray, sigma: float) -> np.ndarray:
-    """Subtract the local mean and divide by the local spread, softened by the image's typical spread.
-
-    The softening term stops flat, empty parts of the well from having their sensor noise blown
-    up to full contrast. The result has unit standard deviation over the whole image.
-    """
-    detail = grey - gaussian_blur(grey, sigma)
+    """Subtract the local mean and divide by the local spread plus :data:`SOFTENING` times the local mean."""
+    local_mean = gaussian_blur(grey, sigma)
+    detail = grey - local_mean
     spread = np.sqrt(np.maximum(gaussian_blur(detail**2, sigma), 0.0))
-    z = detail / (spread + spread.mean() + 1e-6)
-    return z / (z.std() + 1e-6)
+    return detail / (spread + SOFTENING * local_mean + 1e-6) / TYPICAL_STD
 
 
 def normalise(rgb: np.ndarray, long_side: int = LONG_SIDE) -> np.ndarray:
     """RGB uint8 of any size -> (h, w) grey uint8 at working size, locally contrast-normalised.
 
-    uint8 with mid-grey at 128 and 3 standard deviations to either side, so the result can be
-    shown, augmented and fed to VGG16 like any photo.
+    uint8 with mid-grey at 128 and a typical photo's 3 standard deviations to either side, so the
+    result can be shown, augmented and fed to VGG16 like any photo.
     """
-    z = local_contrast(luminance(rgb, long_side), sigma=long_side * SIGMA_FRACTION)
+    z = local_contrast(brightness(rgb, long_side), sigma=long_side * SIGMA_FRACTION)
     return np.clip(128.0 + 42.0 * z, 0, 255).round().astype(np.uint8)

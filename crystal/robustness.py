@@ -21,7 +21,7 @@ from PIL import Image, ImageFilter
 from crystal.classifier import CARD_FILE, DEFAULT_MODEL_DIR
 from crystal.augment import SHAPE_KEEPING
 from crystal.drop_features import build_extractor, cell_features, shape_keeping_copies
-from crystal.head import max_pool
+from crystal.head import top_k_pool
 from crystal.images import load_rgb
 from crystal.normalise import normalise
 from crystal.samples import DROPS_DIR
@@ -88,7 +88,7 @@ def robustness_table(data_dir, progress: Callable[[str], None] = print) -> dict:
     before = np.array([full.pooled_probability(t) >= THRESHOLD for t in test])
     rows = []
     for name, change in CHANGES.items():
-        changed = [max_pool(cell_features(extractor, shape_keeping_copies(normalise(change(rgb))))) for rgb in rgbs]
+        changed = [top_k_pool(cell_features(extractor, shape_keeping_copies(normalise(change(rgb))))) for rgb in rgbs]
         after = np.array([full.pooled_probability(c) >= THRESHOLD for c in changed])
         held_out = np.array([f.head.pooled_probability(c) >= THRESHOLD for f, c in zip(folds, changed)])
         rows.append({"change": name, "flips": int((after != before).sum()), "correct": int((held_out == labels).sum())})

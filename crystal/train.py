@@ -29,18 +29,18 @@ from crystal.augment import DIHEDRAL, FRAMING_SHARES, SHAPE_KEEPING, dihedral, f
 from crystal.backbone import source_by_key
 from crystal.classifier import CARD_FILE, DEFAULT_MODEL_DIR, HEAD_FILE, LABELS
 from crystal.drop_features import LAYER, SOURCE, build_extractor, cell_features
-from crystal.head import MaxPoolHead, fit_head, max_pool
+from crystal.head import TOP_K, CrystalHead, fit_head, top_k_pool
 from crystal.images import EXTENSIONS, ImageError, load_rgb
-from crystal.normalise import LONG_SIDE, normalise
+from crystal.normalise import LONG_SIDE, SOFTENING, normalise
 
 POSITIVE = {"gotcrystal", "crystal", "crystals", "positive", "pos", "yes"}
 NEGATIVE = {"nocrystal", "nocrystals", "negative", "neg", "no", "clear"}
 THRESHOLD = 0.5
 L2_CHOICES = (0.01, 0.1, 1.0)
 TUNED_ON_SAME_DATA = (
-    "The backbone layer, the pooling, the training framings and the four test-time copies were chosen by comparing "
-    "a few settings on these same 16 photos, so the accuracy and robustness figures here are somewhat optimistic "
-    "(the L2 strength, by contrast, is chosen inside each leave-one-out fold)."
+    "The backbone layer, the normalisation, the pooling, the training framings and the four test-time copies were "
+    "chosen by comparing a few settings on these same 16 photos, so the accuracy and robustness figures here are "
+    "somewhat optimistic (the L2 strength, by contrast, is chosen inside each leave-one-out fold)."
 )
 
 
@@ -72,25 +72,25 @@ SEED = 0
 
 
 def augmented_pooled(extractor, rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """(24, 512): max-pooled features of 3 framings × 8 flips/quarter-turns of one image.
+    """(24, 512): pooled features of 3 framings × 8 flips/quarter-turns of one image.
 
     The whole frame's 8 turns come first, in :func:`crystal.augment.dihedral`'s order, so
     ``[:, SHAPE_KEEPING]`` picks exactly the copies a prediction averages over.
     """
     greys = [normalise(framing) for framing in framings(rgb, rng)]
-    return np.stack([max_pool(cell_features(extractor, dihedral(grey, k))) for grey in greys for k in range(DIHEDRAL)])
+    return np.stack([top_k_pool(cell_features(extractor, dihedral(grey, k))) for grey in greys for k in range(DIHEDRAL)])
 
 
 @dataclass(frozen=True)
 class Fold:
     """One leave-one-out fold: the head fitted without the held-out image, and its verdict on it."""
 
-    head: MaxPoolHead
+    head: CrystalHead
     l2: float
     probability: float
 
 
-def fit_on(train: np.ndarray, labels: np.ndarray, l2: float) -> MaxPoolHead:
+def fit_on(train: np.ndarray, labels: np.ndarray, l2: float) -> CrystalHead:
     """A head fitted on every training copy; ``train`` is (images, copies, channels)."""
     return fit_head(train.reshape(-1, train.shape[-1]), np.repeat(labels, train.shape[1]), l2=l2)
 
@@ -156,15 +156,16 @@ def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: di
         "threshold": THRESHOLD,
         "method": {
             "summary": (
-                "Each photo is turned grey, resized to a fixed size and contrast-normalised locally, so the "
-                "camera's colours, brightness and resolution matter less. A frozen VGG16 network (edge-detection "
-                "weights) describes every 16x16 patch with 512 numbers; for each of those numbers the strongest "
-                "value anywhere in the photo is kept, and a small logistic regression (513 weights) learned from "
+                "Each photo is turned grey (each pixel's brightest colour channel), resized to a fixed size and "
+                "contrast-normalised locally, so the camera's colours, brightness, resolution and framing matter "
+                "less. A frozen VGG16 network (edge-detection weights) describes every 16x16 patch with 512 "
+                f"numbers; for each of those numbers the average of its {TOP_K} strongest values anywhere in the "
+                "photo is kept, and a small logistic regression (513 weights) learned from "
                 "the labelled photos turns them into the chance of a crystal. Each training photo was also shown "
                 "framed tighter (two crops) and flipped and rotated: 24 versions. Every photo it judges is looked "
                 "at four ways (as is, half-turned, mirrored, both) and the four answers averaged."
             ),
-            "head": f"global max pooling of {LAYER} (2x2 max-pooled) + L2 logistic regression, l2={l2} (chosen by "
+            "head": f"mean of each feature's {TOP_K} strongest cells of {LAYER} (2x2 max-pooled) + L2 logistic regression, l2={l2} (chosen by "
                     f"leave-one-out on the training images among {', '.join(map(str, L2_CHOICES))})",
             "test_time": "mean log-odds over 4 copies: as is, half-turned, mirrored, upside down",
             "augmentation": f"framings keeping {', '.join(f'{share:.0%}' for share in FRAMING_SHARES)} of the frame's "
@@ -172,8 +173,9 @@ def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: di
             "training_seconds": round(seconds, 1),
         },
         "backbone": {"weights": source.title, "file": source.path.name, "layer": LAYER, "frozen": True},
-        "input": {"long_side": LONG_SIDE, "colour": "luminance only (BT.601)",
-                  "normalisation": "local contrast: minus Gaussian local mean, over softened local spread",
+        "input": {"long_side": LONG_SIDE, "colour": "brightest channel only (HSV value): hue and saturation ignored",
+                  "normalisation": "local contrast: minus Gaussian local mean, over local spread plus "
+                                   f"{SOFTENING} x local mean (no image-wide statistic)",
                   "region": "the whole frame"},  # fmt: skip
         "data": {
             "dir": str(data_dir), "source": "one lab's imager (public bklim5/keras protein-crystallization set)",

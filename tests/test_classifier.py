@@ -3,7 +3,10 @@ import numpy as np
 import pytest
 
 from crystal.classifier import LABELS, describe_card, load_classifier
+from crystal.drop_features import shape_keeping_copies
+from crystal.head import TOP_K
 from crystal.images import load_rgb
+from crystal.normalise import normalise
 from crystal.samples import labelled_drops
 
 
@@ -46,6 +49,19 @@ def test_predictions_are_stable_and_reload_identically(classifier, crystal_rgb):
     first = classifier.predict(crystal_rgb, explain=False).p_crystal
     assert classifier.predict(crystal_rgb, explain=False).p_crystal == first
     assert load_classifier().predict(crystal_rgb, explain=False).p_crystal == pytest.approx(first, abs=1e-6)
+
+
+def test_gradcam_gradients_reach_exactly_the_pooled_cells(classifier, crystal_rgb):
+    """Known answer from the head's weights alone: the log-odds average the copies and, per feature,
+    its TOP_K strongest cells, so each copy's gradient for feature c lands on TOP_K map positions
+    (one per cell, where the 2x2 cell pooling took its maximum) and sums to w_c / scale_c / copies."""
+    copies = shape_keeping_copies(normalise(crystal_rgb))
+    _, gradients = classifier._maps_and_gradients(copies)
+    head = classifier.head
+    np.testing.assert_allclose(gradients.sum(axis=(1, 2)), np.broadcast_to(head.weights / head.scale / len(copies),
+                               (len(copies), head.weights.size)), rtol=1e-3, atol=1e-7)  # fmt: skip
+    live = head.weights != 0
+    assert ((gradients != 0).sum(axis=(1, 2))[:, live] == TOP_K).mean() > 0.99  # ties aside
 
 
 @pytest.mark.slow

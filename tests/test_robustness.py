@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from crystal.images import load_rgb
-from crystal.normalise import normalise
+from crystal.normalise import brightness, local_contrast, normalise
 from crystal.robustness import CHANGES, add_to_card
 from crystal.samples import labelled_drops
 
@@ -31,6 +31,27 @@ def test_normalise_cancels_exposure_and_resolution(rgb):
     darker = normalise((rgb * 0.6).astype(np.uint8)).astype(float)
     smaller = normalise(CHANGES["rescale to 640x480"](rgb)).astype(float)
     assert np.abs(darker - reference).mean() < 4 and np.abs(smaller - reference).mean() < 8
+
+
+@pytest.mark.parametrize("change", ["hue rotation", "swap colour channels"])
+def test_normalise_ignores_hue(rgb, change):
+    """Luma would turn the JPEG's chroma noise, once its hue is rotated, into grey-level texture
+    (15 grey levels of mean change on this photo after normalising); the brightest channel stays put."""
+    turned = rgb[..., [1, 2, 0]] if change == "swap colour channels" else CHANGES[change](rgb)
+    assert np.abs(normalise(turned).astype(float) - normalise(rgb)).mean() < 0.5
+
+
+def test_local_contrast_of_a_tighter_frame_matches_the_whole_frame(rgb):
+    """Built from each pixel's neighbourhood only: cropping the well's dark wall away must not make
+    the drop's own texture stronger (an image-wide scale did, by 15-25 %, and turned precipitate
+    into "crystal"). Compared away from the crop's edges, where the neighbourhoods are the same."""
+    grey, sigma = brightness(rgb), 32.0
+    whole = local_contrast(grey, sigma)
+    tight = local_contrast(grey[100:400, 150:550], sigma)
+    margin = int(3 * sigma)
+    inner_whole = whole[100 + margin : 400 - margin, 150 + margin : 550 - margin]
+    inner_tight = tight[margin:-margin, margin:-margin]
+    assert np.abs(inner_tight - inner_whole).mean() < 0.01 * np.abs(inner_whole).mean()
 
 
 def test_table_goes_into_the_card_with_one_limit_per_change_that_misses_a_goal(tmp_path):

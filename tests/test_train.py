@@ -6,7 +6,7 @@ import pytest
 
 from crystal.classifier import DEFAULT_MODEL_DIR
 from crystal.drop_features import build_extractor, cell_features
-from crystal.head import max_pool
+from crystal.head import top_k_pool
 from crystal.images import load_rgb
 from crystal.normalise import normalise
 from crystal.samples import DROPS_DIR
@@ -35,6 +35,16 @@ def test_evaluate_on_a_worked_example():
     assert result["correct"] == 3 and result["recall"] == {"crystal": 2 / 3, "no_crystal": 0.5}
 
 
+def test_top_k_pool_averages_each_features_strongest_cells():
+    """Against a full sort; k = 1 is global max pooling; a grid smaller than k is averaged whole."""
+    rng = np.random.default_rng(1)
+    cells = rng.normal(size=(2, 6, 7, 5))
+    expected = np.sort(cells.reshape(2, 42, 5), axis=1)[:, -10:].mean(axis=1)
+    np.testing.assert_allclose(top_k_pool(cells, 10), expected)
+    np.testing.assert_allclose(top_k_pool(cells, 1), cells.max(axis=(1, 2)))
+    np.testing.assert_allclose(top_k_pool(cells[:, :2, :2], 10), cells[:, :2, :2].mean(axis=(1, 2)))
+
+
 def test_a_fold_never_sees_its_held_out_image():
     """Nested CV: wrecking image 0's training copies must not change fold 0's L2 choice or head."""
     rng = np.random.default_rng(1)
@@ -57,7 +67,7 @@ def test_card_matches_data_and_quick_cv_recomputes():
         [(str(i.path.relative_to(DROPS_DIR)), i.label) for i in images]
     assert [e["sha256"] for e in card["data"]["images"]] == [sha256(i.path) for i in images]
     extractor = build_extractor()
-    pooled = np.stack([[max_pool(cell_features(extractor, normalise(load_rgb(i.path))))] for i in images])
+    pooled = np.stack([[top_k_pool(cell_features(extractor, normalise(load_rgb(i.path))))] for i in images])
     labels = np.array([i.label == "crystal" for i in images], dtype=float)
     quick = evaluate(np.array([fold.probability for fold in leave_one_out(pooled, pooled, labels)]), labels)
     assert quick["confusion"] == card["quick_cv"]["confusion"] and quick["correct"] == card["quick_cv"]["correct"]
