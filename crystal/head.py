@@ -18,8 +18,8 @@ verdict does not depend on which way round the plate sat in the imager.
 >>> rng = np.random.default_rng(0)
 >>> grids = [rng.normal(size=(5, 4, 3)).astype(np.float32) for _ in range(6)]
 >>> for grid in grids[:3]: grid[2, 1, 0] += 6.0          # positives hold one unusual cell
->>> head = fit_head(np.stack([top_k_pool(g, k=1) for g in grids]), np.array([1, 1, 1, 0, 0, 0]))
->>> [head.probability(g, k=1) > 0.5 for g in grids]
+>>> head = fit_head(np.stack([top_k_pool(g) for g in grids]), np.array([1, 1, 1, 0, 0, 0]))
+>>> [head.probability(g) > 0.5 for g in grids]
 [True, True, True, False, False, False]
 """
 from __future__ import annotations
@@ -44,10 +44,10 @@ class CrystalHead:
     weights: np.ndarray
     bias: float
 
-    def probability(self, cells: np.ndarray, k: int = TOP_K) -> float:
+    def probability(self, cells: np.ndarray) -> float:
         """Crystal probability from one image's (rows, cols, channels) feature grid, or from the
         (copies, rows, cols, channels) grids of several flipped/turned copies of it."""
-        return self.pooled_probability(top_k_pool(cells, k))
+        return self.pooled_probability(top_k_pool(cells))
 
     def pooled_probability(self, pooled: np.ndarray) -> float:
         """The same from pooled features: (channels,) or (copies, channels), log-odds averaged over copies."""

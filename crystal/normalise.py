@@ -26,8 +26,9 @@ LONG_SIDE = 640
 SIGMA_FRACTION = 1 / 20  # width of the "local" neighbourhood, as a share of the long side
 SOFTENING = 0.16
 """The local spread is softened by this share of the local brightness, about the median ratio of
-spread to brightness in the training photos (0.15). It stops flat, empty parts of the well from having their sensor
-noise blown up to full contrast, and, being a share of brightness, it cancels exposure."""
+spread to brightness in the training photos (0.15). It stops flat, empty parts of the well from
+having their sensor noise blown up to full contrast, and, being a share of brightness, it cancels
+exposure."""
 TYPICAL_STD = 0.47
 """The normalised contrast's standard deviation on a typical training photo, divided out so the
 result spans about 3 standard deviations either side of mid-grey in uint8."""

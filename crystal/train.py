@@ -165,8 +165,9 @@ def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: di
                 "framed tighter (two crops) and flipped and rotated: 24 versions. Every photo it judges is looked "
                 "at four ways (as is, half-turned, mirrored, both) and the four answers averaged."
             ),
-            "head": f"mean of each feature's {TOP_K} strongest cells of {LAYER} (2x2 max-pooled) + L2 logistic regression, l2={l2} (chosen by "
-                    f"leave-one-out on the training images among {', '.join(map(str, L2_CHOICES))})",
+            "head": f"mean of each feature's {TOP_K} strongest cells of {LAYER} (2x2 max-pooled) + L2 logistic "
+                    f"regression, l2={l2} (chosen by leave-one-out on the training images among "
+                    f"{', '.join(map(str, L2_CHOICES))})",
             "test_time": "mean log-odds over 4 copies: as is, half-turned, mirrored, upside down",
             "augmentation": f"framings keeping {', '.join(f'{share:.0%}' for share in FRAMING_SHARES)} of the frame's "
                             f"sides (crops at seeded random places) x 8 flips/quarter-turns",
