@@ -100,25 +100,28 @@ def robustness_table(data_dir, progress: Callable[[str], None] = print) -> dict:
 GOAL_FLIPS = 1
 GOAL_MISSES = 1
 """A change that flips more verdicts than GOAL_FLIPS, or under which leave-one-out gets more than
-GOAL_MISSES wrong, is named as a limit in the model card."""
-LIMIT_MARKER = "are less reliable: in our test"
+GOAL_MISSES wrong, is named in the model card's limits."""
+LIMIT_MARKER = "Less reliable on photos changed in these ways"
 
 
 def add_to_card(card_path: Path, table: dict) -> None:
-    """Write the table into the model card, with a limit for each change that misses the goals.
+    """Write the table into the model card, with one limit naming every change that misses the goals.
 
-    Training rewrites the card, so this runs after ``python -m crystal.train``; earlier robustness
-    limits are replaced, not stacked.
+    One line rather than one per change, because the page lists the limits to people who will read
+    a short list. Training rewrites the card, so this runs after ``python -m crystal.train``; an
+    earlier robustness limit is replaced, not stacked.
     """
     card = json.loads(card_path.read_text(encoding="utf-8"))
     card["robustness"] = {"method": "python -m crystal.robustness: flips = verdicts of the shipped model that change; "
                                     "correct = nested leave-one-out with the held-out image changed", **table}  # fmt: skip
     n = table["n"]
     weak = [row for row in table["changes"] if row["flips"] > GOAL_FLIPS or row["correct"] < n - GOAL_MISSES]
-    card["limits"] = [limit for limit in card.get("limits", []) if LIMIT_MARKER not in limit] + [
-        f"Photos changed by '{row['change']}' {LIMIT_MARKER} {row['flips']} of {n} verdicts changed and leave-one-out "
-        f"got {row['correct']} of {n} right (goal: at most {GOAL_FLIPS} changed, at least {n - GOAL_MISSES} right)."
-        for row in weak]  # fmt: skip
+    limits = [limit for limit in card.get("limits", []) if LIMIT_MARKER not in limit]
+    if weak:
+        named = "; ".join(f"{row['change']} ({row['flips']} changed, {row['correct']} right)" for row in weak)
+        limits.append(f"{LIMIT_MARKER} (our test's goal: at most {GOAL_FLIPS} of {n} verdicts changed and at least "
+                      f"{n - GOAL_MISSES} of {n} right in leave-one-out): {named}.")  # fmt: skip
+    card["limits"] = limits
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
 
