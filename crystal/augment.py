@@ -1,11 +1,13 @@
-"""Training-time augmentation that suits drop photos: other framings, and the eight flips and turns.
+"""Training-time augmentation that suits drop photos: other framings, other imagers, the eight flips and turns.
 
 A crystal is a crystal in any orientation and a plate can sit in the imager either way round, so
 each framing counts eight times. Other imagers also frame a well tighter or looser: training on
 crops that keep 80 % and 65 % of the frame's sides (at seeded random places) as well as the whole
-frame keeps a tightly framed photo from flipping the verdict. Brightness and contrast jitter are
-left out on purpose: :func:`crystal.normalise.normalise` removes exactly those differences before
-the CNN sees anything.
+frame keeps a tightly framed photo from flipping the verdict. They also render the same drop with
+another tone curve, colour balance, resolution, sharpness and JPEG quality:
+:func:`imaging_change` imitates one such imager per training copy. :func:`crystal.normalise.normalise`
+already evens out brightness and colour, but not what a tone curve or JPEG blocks do to fine texture,
+and fine texture is what the head reads.
 
 >>> a = np.arange(6).reshape(2, 3)
 >>> len({dihedral(a, k).tobytes() + bytes(dihedral(a, k).shape) for k in range(DIHEDRAL)})
@@ -13,7 +15,10 @@ the CNN sees anything.
 """
 from __future__ import annotations
 
+import io
+
 import numpy as np
+from PIL import Image, ImageFilter
 
 DIHEDRAL = 8
 SHAPE_KEEPING = (0, 2, 4, 6)
@@ -42,3 +47,36 @@ def dihedral(image: np.ndarray, k: int) -> np.ndarray:
     """The k-th of the 8 symmetries of a rectangle's grid: k % 4 quarter-turns, mirrored when k >= 4."""
     turned = np.rot90(image, k % 4)
     return np.ascontiguousarray(turned[:, ::-1] if k >= 4 else turned)
+
+
+GAMMA_RANGE = (0.5, 2.0)
+CHANNEL_GAIN_RANGE = (0.7, 1.2)
+RESOLUTION_SHARE_RANGE = (0.2, 1.0)
+BLUR_RADIUS_RANGE = (0.5, 2.5)
+JPEG_QUALITY_RANGE = (25, 95)
+"""Ranges of :func:`imaging_change`. They cover the tone, colour, resolution, blur and JPEG changes of
+``python -m crystal.robustness``, so for those the report checks what training taught rather than an
+unseen imager; hue rotation, the rainbow overlay and the 60 % crop lie outside them."""
+
+
+def imaging_change(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The photo as another imager might have taken it: a random tone curve (gamma) and colour balance
+    always, and each with even odds a lower resolution, a blur and a JPEG re-save.
+
+    >>> changed = imaging_change(np.full((40, 60, 3), 128, np.uint8), np.random.default_rng(0))
+    >>> changed.dtype, changed.shape[2], round(changed.shape[1] / changed.shape[0], 1)
+    (dtype('uint8'), 3, 1.5)
+    """
+    tone = (rgb.astype(np.float32) / 255.0) ** np.exp(rng.uniform(*np.log(GAMMA_RANGE)))
+    image = Image.fromarray(np.clip(255 * tone * rng.uniform(*CHANNEL_GAIN_RANGE, size=3), 0, 255).astype(np.uint8))
+    if rng.uniform() < 0.5:
+        share = rng.uniform(*RESOLUTION_SHARE_RANGE)
+        image = image.resize((max(1, round(image.width * share)), max(1, round(image.height * share))),
+                             Image.Resampling.BILINEAR)  # fmt: skip
+    if rng.uniform() < 0.5:
+        image = image.filter(ImageFilter.GaussianBlur(rng.uniform(*BLUR_RADIUS_RANGE)))
+    if rng.uniform() < 0.5:
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=int(rng.uniform(*JPEG_QUALITY_RANGE)))
+        image = Image.open(io.BytesIO(buffer.getvalue()))
+    return np.asarray(image.convert("RGB"))

@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 
 from crystal.classifier import DEFAULT_MODEL_DIR
-from crystal.drop_features import build_extractor, cell_features
+from crystal.augment import SHAPE_KEEPING
+from crystal.drop_features import build_extractor, cell_features, shape_keeping_copies
 from crystal.head import top_k_pool
 from crystal.images import load_rgb
 from crystal.normalise import normalise
 from crystal.samples import DROPS_DIR
-from crystal.train import L2_CHOICES, evaluate, find_images, leave_one_out, sha256
+from crystal.train import L2_CHOICES, augmented_pooled, evaluate, find_images, leave_one_out, sha256
 
 
 def test_folder_names_decide_the_label(tmp_path):
@@ -71,3 +72,15 @@ def test_card_matches_data_and_quick_cv_recomputes():
     labels = np.array([i.label == "crystal" for i in images], dtype=float)
     quick = evaluate(np.array([fold.probability for fold in leave_one_out(pooled, pooled, labels)]), labels)
     assert quick["confusion"] == card["quick_cv"]["confusion"] and quick["correct"] == card["quick_cv"]["correct"]
+
+
+@pytest.mark.slow
+def test_held_out_copies_are_the_photo_as_a_prediction_sees_it():
+    """Leave-one-out judges each held-out photo on its training copies ``[:, SHAPE_KEEPING]``; those
+    must be the whole frame as taken, not re-imaged, or the reported accuracy would be for other photos."""
+    extractor = build_extractor()
+    rgb = load_rgb(find_images(DROPS_DIR)[0].path)
+    pooled = augmented_pooled(extractor, rgb, np.random.default_rng(0))
+    as_predicted = top_k_pool(cell_features(extractor, shape_keeping_copies(normalise(rgb))))
+    np.testing.assert_allclose(pooled[list(SHAPE_KEEPING)], as_predicted, rtol=1e-3, atol=1e-3)
+    assert np.abs(pooled[8:] - pooled[0]).max() > 0.1  # the tighter, re-imaged copies do differ
