@@ -1,13 +1,13 @@
-"""Training-time augmentation that suits drop photos: other framings, other imagers, the eight flips and turns.
+"""Training-time augmentation that suits drop photos: other framings and imagers, eight flips and turns.
 
 A crystal is a crystal in any orientation and a plate can sit in the imager either way round, so
 each framing counts eight times. Other imagers also frame a well tighter or looser: training on
 crops that keep 80 % and 65 % of the frame's sides (at seeded random places) as well as the whole
 frame keeps a tightly framed photo from flipping the verdict. They also render the same drop with
-another tone curve, colour balance, resolution, sharpness and JPEG quality:
-:func:`imaging_change` imitates one such imager per training copy. :func:`crystal.normalise.normalise`
-already evens out brightness and colour, but not what a tone curve or JPEG blocks do to fine texture,
-and fine texture is what the head reads.
+another tone curve, colour balance, resolution, sharpness and JPEG quality: :func:`imaging_change`
+imitates one such imager per training copy. :func:`crystal.normalise.normalise` already evens out
+brightness and colour, but not what a tone curve or JPEG blocks do to fine texture, and fine
+texture is what the head reads.
 
 >>> a = np.arange(6).reshape(2, 3)
 >>> len({dihedral(a, k).tobytes() + bytes(dihedral(a, k).shape) for k in range(DIHEDRAL)})

@@ -8,10 +8,11 @@ are ignored. Images in any format :func:`crystal.images.load_rgb` reads.
 Every image is framed 3 ways (whole, and crops keeping 80 % and 65 % of its sides) and turned 8
 ways (flips and quarter-turns); each copy of a crop is also re-imaged as another imager might
 (tone curve, colour balance, resolution, blur, JPEG). The 24 copies are normalised and run through
-the frozen backbone once; every head is then fitted on those cached features. Images are judged as predictions judge them: the mean
-log-odds of 4 shape-keeping copies. The L2 strength is chosen by leave-one-out among the training
-images; the reported accuracy is nested leave-one-out, so each held-out image is scored by a head
-whose L2 strength was chosen without it. The threshold is fixed in advance at 0.5.
+the frozen backbone once; every head is then fitted on those cached features. Images are judged as
+predictions judge them: the mean log-odds of 4 shape-keeping copies. The L2 strength is chosen by
+leave-one-out among the training images; the reported accuracy is nested leave-one-out, so each
+held-out image is scored by a head whose L2 strength was chosen without it. The threshold is fixed
+in advance at 0.5.
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ L2_CHOICES = (0.01, 0.1, 1.0)
 TUNED_ON_SAME_DATA = (
     "The backbone layer, the normalisation, the pooling, the training framings and imaging changes and the four "
     "test-time copies were chosen by comparing a few settings on these same 16 photos, so the accuracy and "
-    "robustness figures here are somewhat optimistic (the L2 strength, by contrast, is chosen inside each leave-one-out fold)."
+    "robustness figures here are somewhat optimistic (the L2 strength, by contrast, is chosen inside each "
+    "leave-one-out fold)."
 )
 
 
@@ -82,8 +84,10 @@ def augmented_pooled(extractor, rgb: np.ndarray, rng: np.random.Generator) -> np
     tighter copies is also re-imaged on its own (:func:`crystal.augment.imaging_change`).
     """
     whole, *crops = framings(rgb, rng)
-    greys = [normalise(whole)] * DIHEDRAL + [normalise(imaging_change(crop, rng)) for crop in crops for _ in range(DIHEDRAL)]
-    return np.stack([top_k_pool(cell_features(extractor, dihedral(grey, k % DIHEDRAL))) for k, grey in enumerate(greys)])
+    greys = [normalise(whole)] * DIHEDRAL
+    greys += [normalise(imaging_change(crop, rng)) for crop in crops for _ in range(DIHEDRAL)]
+    turned = [dihedral(grey, k % DIHEDRAL) for k, grey in enumerate(greys)]
+    return np.stack([top_k_pool(cell_features(extractor, copy)) for copy in turned])
 
 
 @dataclass(frozen=True)
@@ -168,8 +172,8 @@ def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: di
                 "photo is kept, and a small logistic regression (513 weights) learned from "
                 "the labelled photos turns them into the chance of a crystal. Each training photo was also shown "
                 "framed tighter (two crops) and flipped and rotated, and each tighter copy as if from another "
-                "camera (other contrast, colours, sharpness, resolution, JPEG quality): 24 versions. Every photo it judges is looked "
-                "at four ways (as is, half-turned, mirrored, both) and the four answers averaged."
+                "camera (other contrast, colours, sharpness, resolution, JPEG quality): 24 versions. Every photo "
+                "it judges is looked at four ways (as is, half-turned, mirrored, both) and the four answers averaged."
             ),
             "head": f"mean of each feature's {TOP_K} strongest cells of {LAYER} (2x2 max-pooled) + L2 logistic "
                     f"regression, l2={l2} (chosen by leave-one-out on the training images among "
