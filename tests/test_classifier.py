@@ -40,9 +40,15 @@ def test_tile_grid_region_stops_where_the_cells_stop(classifier, crystal_rgb):
 
 @pytest.mark.parametrize("turn", [lambda a: a[:, ::-1], lambda a: a[::-1, ::-1]], ids=["mirrored", "half-turned"])
 def test_a_mirrored_or_half_turned_photo_gets_the_same_chance(classifier, crystal_rgb, turn):
-    """The verdict averages the four shape-keeping copies, so these turns only reorder them."""
-    p = classifier.predict(crystal_rgb, explain=False).p_crystal
-    assert classifier.predict(np.ascontiguousarray(turn(crystal_rgb)), explain=False).p_crystal == pytest.approx(p, abs=1e-4)
+    """The verdict averages the four shape-keeping copies, so these turns only reorder them, up to the
+    few pixel rows and columns that resizing and whole cells trim at the bottom and right, which a turn
+    moves to the other side. Compared in log-odds: one copy alone moves by 0.1-1.1 between turns on
+    the sample drops, the average of four by about 0.01."""
+    def log_odds(rgb: np.ndarray) -> float:
+        p = classifier.predict(np.ascontiguousarray(rgb), explain=False).p_crystal
+        return float(np.log(p / (1 - p)))
+
+    assert log_odds(turn(crystal_rgb)) == pytest.approx(log_odds(crystal_rgb), abs=0.05)
 
 
 def test_predictions_are_stable_and_reload_identically(classifier, crystal_rgb):
