@@ -57,6 +57,12 @@ JPEG_QUALITY_RANGE = (25, 95)
 """Ranges of :func:`imaging_change`. They cover the tone, colour, resolution, blur and JPEG changes of
 ``python -m crystal.robustness``, so for those the report checks what training taught rather than an
 unseen imager; hue rotation, the rainbow overlay and the 60 % crop lie outside them."""
+IMAGING_CHANGE_SUMMARY = (
+    f"gamma {GAMMA_RANGE[0]}-{GAMMA_RANGE[1]}, channel gains {CHANNEL_GAIN_RANGE[0]}-{CHANNEL_GAIN_RANGE[1]}, and "
+    f"with even odds each: resolution x{RESOLUTION_SHARE_RANGE[0]}-{RESOLUTION_SHARE_RANGE[1]}, blur radius "
+    f"{BLUR_RADIUS_RANGE[0]}-{BLUR_RADIUS_RANGE[1]}, JPEG quality {JPEG_QUALITY_RANGE[0]}-{JPEG_QUALITY_RANGE[1]}"
+)
+"""The ranges in words, for the model card."""
 
 
 def imaging_change(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -76,7 +82,12 @@ def imaging_change(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.uniform() < 0.5:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(*BLUR_RADIUS_RANGE)))
     if rng.uniform() < 0.5:
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=int(rng.uniform(*JPEG_QUALITY_RANGE)))
-        image = Image.open(io.BytesIO(buffer.getvalue()))
+        image = jpeg_resave(image, int(rng.uniform(*JPEG_QUALITY_RANGE)))
     return np.asarray(image.convert("RGB"))
+
+
+def jpeg_resave(image: Image.Image, quality: int) -> Image.Image:
+    """The image after a round trip through JPEG at ``quality``: its blocks and ringing included."""
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buffer.getvalue()))

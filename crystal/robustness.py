@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import colorsys
-import io
 import json
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from crystal.classifier import CARD_FILE, DEFAULT_MODEL_DIR
-from crystal.augment import SHAPE_KEEPING
+from crystal.augment import SHAPE_KEEPING, jpeg_resave
 from crystal.drop_features import build_extractor, cell_features, shape_keeping_copies
 from crystal.head import top_k_pool
 from crystal.images import load_rgb
@@ -30,12 +29,6 @@ from crystal.train import LABELS, SEED, THRESHOLD, augmented_pooled, choose_l2, 
 
 def _pil(fn: Callable[[Image.Image], Image.Image]) -> Callable[[np.ndarray], np.ndarray]:
     return lambda rgb: np.asarray(fn(Image.fromarray(rgb)).convert("RGB"))
-
-
-def _jpeg(image: Image.Image, quality: int) -> Image.Image:
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality)
-    return Image.open(io.BytesIO(buffer.getvalue()))
 
 
 def _hue_rotate(rgb: np.ndarray) -> np.ndarray:
@@ -67,7 +60,7 @@ CHANGES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "gamma 0.6": lambda rgb: (255 * (rgb / 255.0) ** 0.6).astype(np.uint8),
     "gamma 1.6": lambda rgb: (255 * (rgb / 255.0) ** 1.6).astype(np.uint8),
     "blur (radius 2)": _pil(lambda im: im.filter(ImageFilter.GaussianBlur(2))),
-    "JPEG quality 30": _pil(lambda im: _jpeg(im, 30)),
+    "JPEG quality 30": _pil(lambda im: jpeg_resave(im, 30)),
     "rotate 90 degrees": lambda rgb: np.ascontiguousarray(np.rot90(rgb)),
     "mirror": lambda rgb: np.ascontiguousarray(rgb[:, ::-1]),
     "crop to 60% of frame": _crop,

@@ -27,8 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crystal.augment import (BLUR_RADIUS_RANGE, CHANNEL_GAIN_RANGE, DIHEDRAL, FRAMING_SHARES, GAMMA_RANGE,
-                             JPEG_QUALITY_RANGE, RESOLUTION_SHARE_RANGE, SHAPE_KEEPING, dihedral, framings,
+from crystal.augment import (DIHEDRAL, FRAMING_SHARES, IMAGING_CHANGE_SUMMARY, SHAPE_KEEPING, dihedral, framings,
                              imaging_change)
 from crystal.backbone import source_by_key
 from crystal.classifier import CARD_FILE, DEFAULT_MODEL_DIR, HEAD_FILE, LABELS
@@ -84,10 +83,10 @@ def augmented_pooled(extractor, rgb: np.ndarray, rng: np.random.Generator) -> np
     tighter copies is also re-imaged on its own (:func:`crystal.augment.imaging_change`).
     """
     whole, *crops = framings(rgb, rng)
-    greys = [normalise(whole)] * DIHEDRAL
-    greys += [normalise(imaging_change(crop, rng)) for crop in crops for _ in range(DIHEDRAL)]
-    turned = [dihedral(grey, k % DIHEDRAL) for k, grey in enumerate(greys)]
-    return np.stack([top_k_pool(cell_features(extractor, copy)) for copy in turned])
+    as_taken = normalise(whole)
+    copies = [dihedral(as_taken, k) for k in range(DIHEDRAL)]
+    copies += [dihedral(normalise(imaging_change(crop, rng)), k) for crop in crops for k in range(DIHEDRAL)]
+    return np.stack([top_k_pool(cell_features(extractor, copy)) for copy in copies])
 
 
 @dataclass(frozen=True)
@@ -181,11 +180,7 @@ def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: di
             "test_time": "mean log-odds over 4 copies: as is, half-turned, mirrored, upside down",
             "augmentation": f"framings keeping {', '.join(f'{share:.0%}' for share in FRAMING_SHARES)} of the frame's "
                             f"sides (crops at seeded random places) x 8 flips/quarter-turns; every crop copy with a "
-                            f"random imaging change (gamma {GAMMA_RANGE[0]}-{GAMMA_RANGE[1]}, channel gains "
-                            f"{CHANNEL_GAIN_RANGE[0]}-{CHANNEL_GAIN_RANGE[1]}, and with even odds each: resolution "
-                            f"x{RESOLUTION_SHARE_RANGE[0]}-{RESOLUTION_SHARE_RANGE[1]}, blur radius "
-                            f"{BLUR_RADIUS_RANGE[0]}-{BLUR_RADIUS_RANGE[1]}, JPEG quality "
-                            f"{JPEG_QUALITY_RANGE[0]}-{JPEG_QUALITY_RANGE[1]})",
+                            f"random imaging change ({IMAGING_CHANGE_SUMMARY})",
             "training_seconds": round(seconds, 1),
         },
         "backbone": {"weights": source.title, "file": source.path.name, "layer": LAYER, "frozen": True},
