@@ -8,7 +8,8 @@ are ignored. Images in any format :func:`crystal.images.load_rgb` reads.
 Every image is framed 3 ways (whole, and crops keeping 80 % and 65 % of its sides) and turned 8
 ways (flips and quarter-turns); each copy of a crop is also re-imaged as another imager might
 (tone curve, colour balance, resolution, blur, JPEG). The 24 copies are normalised and run through
-the frozen backbone once; every head is then fitted on those cached features. Images are judged as
+the frozen backbone once; every head is then fitted on those cached features, and is asked to score
+each crop copy as it scores the whole frame (:data:`crystal.head.CONSISTENCY`). Images are judged as
 predictions judge them: the mean log-odds of 4 shape-keeping copies. The L2 strength is chosen by
 leave-one-out among the training images; the reported accuracy is nested leave-one-out, so each
 held-out image is scored by a head whose L2 strength was chosen without it. The threshold is fixed
@@ -32,7 +33,7 @@ from crystal.augment import (DIHEDRAL, FRAMING_SHARES, IMAGING_CHANGE_SUMMARY, S
 from crystal.backbone import source_by_key
 from crystal.classifier import CARD_FILE, DEFAULT_MODEL_DIR, HEAD_FILE, LABELS
 from crystal.drop_features import LAYER, SOURCE, build_extractor, cell_features
-from crystal.head import TOP_K, CrystalHead, fit_head, top_k_pool
+from crystal.head import CONSISTENCY, TOP_K, CrystalHead, fit_head, top_k_pool
 from crystal.images import EXTENSIONS, ImageError, load_rgb
 from crystal.normalise import LONG_SIDE, SOFTENING, normalise
 
@@ -41,10 +42,10 @@ NEGATIVE = {"nocrystal", "nocrystals", "negative", "neg", "no", "clear"}
 THRESHOLD = 0.5
 L2_CHOICES = (0.01, 0.1, 1.0)
 TUNED_ON_SAME_DATA = (
-    "The backbone layer, the normalisation, the pooling, the training framings and imaging changes and the four "
-    "test-time copies were chosen by comparing a few settings on these same 16 photos, so the accuracy and "
-    "robustness figures here are somewhat optimistic (the L2 strength, by contrast, is chosen inside each "
-    "leave-one-out fold)."
+    "The backbone layer, the normalisation, the pooling, the training framings and imaging changes, the "
+    "consistency weight and the four test-time copies were chosen by comparing a few settings on these same 16 "
+    "photos, so the accuracy and robustness figures here are somewhat optimistic (the L2 strength, by contrast, "
+    "is chosen inside each leave-one-out fold)."
 )
 
 
@@ -99,8 +100,18 @@ class Fold:
 
 
 def fit_on(train: np.ndarray, labels: np.ndarray, l2: float) -> CrystalHead:
-    """A head fitted on every training copy; ``train`` is (images, copies, channels)."""
-    return fit_head(train.reshape(-1, train.shape[-1]), np.repeat(labels, train.shape[1]), l2=l2)
+    """A head fitted on every training copy; ``train`` is (images, copies, channels), copies in
+    :func:`augmented_pooled`'s order (or only the first few of them)."""
+    return fit_head(train.reshape(-1, train.shape[-1]), np.repeat(labels, train.shape[1]), l2=l2,
+                    differences=framing_differences(train))  # fmt: skip
+
+
+def framing_differences(train: np.ndarray) -> np.ndarray:
+    """(crop copies, channels): each tighter framing's copy minus the whole frame's copy with the same
+    turn, which the head is asked to score alike (empty when ``train`` holds whole-frame copies only)."""
+    crops = train[:, DIHEDRAL:]
+    whole = np.tile(train[:, :DIHEDRAL], (1, crops.shape[1] // DIHEDRAL, 1))
+    return (crops - whole).reshape(-1, train.shape[-1])
 
 
 def held_out_probabilities(train: np.ndarray, test: np.ndarray, labels: np.ndarray, l2: float) -> np.ndarray:
@@ -171,12 +182,14 @@ def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: di
                 "photo is kept, and a small logistic regression (513 weights) learned from "
                 "the labelled photos turns them into the chance of a crystal. Each training photo was also shown "
                 "framed tighter (two crops) and flipped and rotated, and each tighter copy as if from another "
-                "camera (other contrast, colours, sharpness, resolution, JPEG quality): 24 versions. Every photo "
-                "it judges is looked at four ways (as is, half-turned, mirrored, both) and the four answers averaged."
+                "camera (other contrast, colours, sharpness, resolution, JPEG quality): 24 versions; training "
+                "also asked each tighter copy to get the same answer as the whole photo. Every photo it judges "
+                "is looked at four ways (as is, half-turned, mirrored, both) and the four answers averaged."
             ),
             "head": f"mean of each feature's {TOP_K} strongest cells of {LAYER} (2x2 max-pooled) + L2 logistic "
                     f"regression, l2={l2} (chosen by leave-one-out on the training images among "
-                    f"{', '.join(map(str, L2_CHOICES))})",
+                    f"{', '.join(map(str, L2_CHOICES))}), plus {CONSISTENCY} x the mean squared log-odds "
+                    "difference between each tighter framing's copy and the whole frame's copy with the same turn",
             "test_time": "mean log-odds over 4 copies: as is, half-turned, mirrored, upside down",
             "augmentation": f"framings keeping {', '.join(f'{share:.0%}' for share in FRAMING_SHARES)} of the frame's "
                             f"sides (crops at seeded random places) x 8 flips/quarter-turns; every crop copy with a "

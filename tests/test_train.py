@@ -7,11 +7,12 @@ import pytest
 from crystal.classifier import DEFAULT_MODEL_DIR
 from crystal.augment import SHAPE_KEEPING
 from crystal.drop_features import build_extractor, cell_features, shape_keeping_copies
-from crystal.head import top_k_pool
+from crystal.head import fit_head, top_k_pool
 from crystal.images import load_rgb
 from crystal.normalise import normalise
 from crystal.samples import DROPS_DIR
-from crystal.train import L2_CHOICES, augmented_pooled, evaluate, find_images, leave_one_out, sha256
+from crystal.train import (L2_CHOICES, augmented_pooled, evaluate, find_images, fit_on, framing_differences,
+                           leave_one_out, sha256)
 
 
 def test_folder_names_decide_the_label(tmp_path):
@@ -58,6 +59,29 @@ def test_a_fold_never_sees_its_held_out_image():
     assert again[0].l2 == folds[0].l2 and again[0].l2 in L2_CHOICES
     assert np.array_equal(again[0].head.weights, folds[0].head.weights) and again[0].probability == folds[0].probability
     assert again[1].probability != folds[1].probability  # the wreck is seen elsewhere
+
+
+def test_tighter_framings_are_asked_to_score_like_the_whole_frame():
+    """Feature 0 tells the classes apart cleanly but rises in every crop (as magnified precipitate
+    does); feature 1 tells them apart too, more noisily, and ignores framing. Without the consistency
+    penalty the head leans on feature 0 and a crop moves the log-odds; with it, on feature 1."""
+    rng = np.random.default_rng(3)
+    labels = np.repeat([1.0, 0.0], 6)
+    train = np.zeros((12, 24, 2))
+    train[..., 0] = labels[:, None] + 0.1 * rng.normal(size=(12, 24))
+    train[:, 8:, 0] += 1.0
+    train[..., 1] = labels[:, None] + 0.4 * rng.normal(size=(12, 1))
+    assert np.allclose(framing_differences(train)[:, 0].mean(), 1.0, atol=0.05)
+
+    def crop_shift(head):
+        scores = ((train - head.mean) / head.scale) @ head.weights
+        return np.abs(scores[:, 8:].mean() - scores[:, :8].mean())
+
+    plain = fit_head(train.reshape(-1, 2), np.repeat(labels, 24), l2=0.1)
+    consistent = fit_on(train, labels, l2=0.1)
+    assert crop_shift(consistent) < crop_shift(plain) / 3
+    assert abs(consistent.weights[1]) > abs(consistent.weights[0])
+    assert abs(plain.weights[0]) > abs(plain.weights[1])
 
 
 @pytest.mark.slow
