@@ -100,8 +100,8 @@ class Fold:
 
 
 def fit_on(train: np.ndarray, labels: np.ndarray, l2: float) -> CrystalHead:
-    """A head fitted on every training copy; ``train`` is (images, copies, channels), copies in
-    :func:`augmented_pooled`'s order (or only the first few of them)."""
+    """A head fitted on every training copy; ``train`` is (images, copies, channels): all of
+    :func:`augmented_pooled`'s copies in its order, or whole-frame copies only (at most 8)."""
     return fit_head(train.reshape(-1, train.shape[-1]), np.repeat(labels, train.shape[1]), l2=l2,
                     differences=framing_differences(train))  # fmt: skip
 
