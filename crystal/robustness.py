@@ -3,7 +3,9 @@
 Each labelled image is altered the way another lab's imager might alter it. Per change we print
 how many verdicts of the model trained on all images flip, and the (nested) leave-one-out accuracy
 with the held-out image altered (its fold's model never saw it, altered or not). Verdicts are
-judged as the app judges them: on 4 shape-keeping copies.
+judged as the app judges them: on 4 shape-keeping copies. This command trains first (the same
+seeded training as ``python -m crystal.train``) and only prints; ``python -m crystal.train
+--robustness`` writes the model and then this report into its card, from one training pass.
 """
 from __future__ import annotations
 
@@ -11,20 +13,19 @@ import argparse
 import colorsys
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageFilter
 
-from crystal.classifier import CARD_FILE, DEFAULT_MODEL_DIR
 from crystal.augment import SHAPE_KEEPING, jpeg_resave
 from crystal.drop_features import build_extractor, cell_features, shape_keeping_copies
 from crystal.head import top_k_pool
-from crystal.images import load_rgb
 from crystal.normalise import normalise
 from crystal.samples import DROPS_DIR
-from crystal.train import LABELS, SEED, THRESHOLD, augmented_pooled, choose_l2, find_images, fit_on, leave_one_out
+from crystal.train import THRESHOLD, TrainingRun, find_images, train
 
 
 def _pil(fn: Callable[[Image.Image], Image.Image]) -> Callable[[np.ndarray], np.ndarray]:
@@ -68,26 +69,19 @@ CHANGES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def robustness_table(data_dir, progress: Callable[[str], None] = print) -> dict:
-    images = find_images(data_dir)
-    rgbs = [load_rgb(i.path) for i in images]
-    labels = np.array([i.label == LABELS[0] for i in images], dtype=np.float64)
+def robustness_table(run: TrainingRun, progress: Callable[[str], None] = print) -> dict:
+    """Per change: verdicts of the run's shipped head that flip, and its folds' verdicts that are right."""
     extractor = build_extractor()
-    rng = np.random.default_rng(SEED)  # the same training framings as python -m crystal.train
-    pooled = np.stack([augmented_pooled(extractor, rgb, rng) for rgb in rgbs])
-    test = pooled[:, SHAPE_KEEPING]
-    folds = leave_one_out(pooled, test, labels)
-    full = fit_on(pooled, labels, choose_l2(pooled, test, labels))  # the shipped head: training is deterministic
-    before = np.array([full.pooled_probability(t) >= THRESHOLD for t in test])
+    before = np.array([run.head.pooled_probability(t) >= THRESHOLD for t in run.pooled[:, SHAPE_KEEPING]])
     rows = []
     for name, change in CHANGES.items():
-        changed = [top_k_pool(cell_features(extractor, shape_keeping_copies(normalise(change(rgb))))) for rgb in rgbs]
-        after = np.array([full.pooled_probability(c) >= THRESHOLD for c in changed])
-        held_out = np.array([f.head.pooled_probability(c) >= THRESHOLD for f, c in zip(folds, changed)])
-        rows.append({"change": name, "flips": int((after != before).sum()), "correct": int((held_out == labels).sum())})
-        progress(f"{name:<28} flips {rows[-1]['flips']:>2} of {len(images)}   "
-                 f"leave-one-out correct {rows[-1]['correct']:>2} of {len(images)}")  # fmt: skip
-    return {"n": len(images), "changes": rows}
+        changed = [top_k_pool(cell_features(extractor, shape_keeping_copies(normalise(change(rgb))))) for rgb in run.rgbs]
+        after = np.array([run.head.pooled_probability(c) >= THRESHOLD for c in changed])
+        held_out = np.array([f.head.pooled_probability(c) >= THRESHOLD for f, c in zip(run.folds, changed)])
+        rows.append({"change": name, "flips": int((after != before).sum()), "correct": int((held_out == run.labels).sum())})
+        progress(f"{name:<28} flips {rows[-1]['flips']:>2} of {len(run.rgbs)}   "
+                 f"leave-one-out correct {rows[-1]['correct']:>2} of {len(run.rgbs)}")  # fmt: skip
+    return {"n": len(run.rgbs), "changes": rows}
 
 
 GOAL_FLIPS = 1
@@ -101,12 +95,13 @@ def add_to_card(card_path: Path, table: dict) -> None:
     """Write the table into the model card, with one limit naming every change that misses the goals.
 
     One line rather than one per change, because the page lists the limits to people who will read
-    a short list. Training rewrites the card, so this runs after ``python -m crystal.train``; an
-    earlier robustness limit is replaced, not stacked.
+    a short list. It runs after training has written the card; an earlier robustness limit is
+    replaced, not stacked.
     """
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    card["robustness"] = {"method": "python -m crystal.robustness: flips = verdicts of the shipped model that change; "
-                                    "correct = nested leave-one-out with the held-out image changed", **table}  # fmt: skip
+    card["robustness"] = {"method": "python -m crystal.train --robustness: flips = verdicts of the shipped model "
+                                    "that change; correct = nested leave-one-out with the held-out image changed",
+                          **table}  # fmt: skip
     n = table["n"]
     weak = [row for row in table["changes"] if row["flips"] > GOAL_FLIPS or row["correct"] < n - GOAL_MISSES]
     limits = [limit for limit in card.get("limits", []) if LIMIT_MARKER not in limit]
@@ -121,17 +116,13 @@ def add_to_card(card_path: Path, table: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crystal.robustness", description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", nargs="?", default=DROPS_DIR)
-    parser.add_argument("--card", type=Path, nargs="?", const=DEFAULT_MODEL_DIR / CARD_FILE, default=None,
-                        help=f"also write the table into this model card (default with no path: models/{CARD_FILE})")
     args = parser.parse_args(argv)
+    progress = partial(print, flush=True)
     try:
-        table = robustness_table(args.data_dir, progress=lambda line: print(line, flush=True))
+        robustness_table(train(find_images(args.data_dir), progress), progress)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if args.card:
-        add_to_card(args.card, table)
-        print(f"wrote the table into {args.card}")
     return 0
 
 

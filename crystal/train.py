@@ -24,7 +24,9 @@ import json
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -34,7 +36,7 @@ from crystal.backbone import source_by_key
 from crystal.classifier import CARD_FILE, DEFAULT_MODEL_DIR, HEAD_FILE, LABELS
 from crystal.drop_features import LAYER, SOURCE, build_extractor, cell_features
 from crystal.head import CONSISTENCY, TOP_K, CrystalHead, fit_head, top_k_pool
-from crystal.images import EXTENSIONS, ImageError, load_rgb
+from crystal.images import EXTENSIONS, load_rgb
 from crystal.normalise import LONG_SIDE, SOFTENING, normalise
 
 POSITIVE = {"gotcrystal", "crystal", "crystals", "positive", "pos", "yes"}
@@ -150,6 +152,37 @@ def leave_one_out(train: np.ndarray, test: np.ndarray, labels: np.ndarray) -> li
     return folds
 
 
+@dataclass(frozen=True)
+class TrainingRun:
+    """What one training pass computes. The robustness report judges these very folds and head, and
+    reuses the training features rather than spend 9 minutes recomputing them."""
+
+    images: list[LabelledImage]
+    rgbs: list[np.ndarray]
+    labels: np.ndarray  # 1.0 for crystal
+    pooled: np.ndarray  # (images, 24 copies, channels): augmented_pooled of each
+    folds: list[Fold]  # nested leave-one-out
+    l2: float
+    head: CrystalHead  # fitted on every image: the shipped one
+
+
+def train(images: list[LabelledImage], progress: Callable[[str], None] = print) -> TrainingRun:
+    """Features of every training copy (seeded, so every run draws the same ones), the nested
+    leave-one-out folds, and the head fitted on all images."""
+    start = time.perf_counter()
+    rgbs = [load_rgb(i.path) for i in images]
+    labels = np.array([i.label == LABELS[0] for i in images], dtype=np.float64)
+    extractor, rng = build_extractor(), np.random.default_rng(SEED)
+    pooled = []
+    for n, rgb in enumerate(rgbs, start=1):
+        pooled.append(augmented_pooled(extractor, rgb, rng))
+        progress(f"features {n}/{len(rgbs)}  ({time.perf_counter() - start:.0f} s)")
+    pooled = np.stack(pooled)
+    test = pooled[:, SHAPE_KEEPING]
+    l2 = choose_l2(pooled, test, labels)
+    return TrainingRun(images, rgbs, labels, pooled, leave_one_out(pooled, test, labels), l2, fit_on(pooled, labels, l2))
+
+
 def evaluate(probabilities: np.ndarray, labels: np.ndarray, threshold: float = THRESHOLD) -> dict:
     """Accuracy, per-class recall and the confusion matrix (rows: truth crystal/no_crystal; columns: verdict)."""
     said = probabilities >= threshold
@@ -229,34 +262,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crystal.train", description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
+    parser.add_argument("--robustness", action="store_true",
+                        help="also run python -m crystal.robustness's report on this training's features and "
+                             "write it into the card (about 20 minutes more)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        images = find_images(args.data_dir)
-        rgbs = [load_rgb(i.path) for i in images]
-    except (ValueError, ImageError) as err:  # ImageError is a ValueError; both carry a readable message
+        run = train(find_images(args.data_dir), progress=partial(print, flush=True))
+    except ValueError as err:  # ImageError is a ValueError; both carry a readable message
         print(f"error: {err}", file=sys.stderr)
         return 2
-    labels = np.array([i.label == LABELS[0] for i in images], dtype=np.float64)
-    extractor, rng = build_extractor(), np.random.default_rng(SEED)
-    pooled = []
-    for n, rgb in enumerate(rgbs, start=1):
-        pooled.append(augmented_pooled(extractor, rgb, rng))
-        print(f"features {n}/{len(rgbs)}  ({time.perf_counter() - start:.0f} s)", flush=True)
-    pooled = np.stack(pooled)
-    test = pooled[:, SHAPE_KEEPING]
-    folds = leave_one_out(pooled, test, labels)
-    loo = evaluate(np.array([f.probability for f in folds]), labels)
+    loo = evaluate(np.array([f.probability for f in run.folds]), run.labels)
     loo["per_image"] = [{"file": str(i.path.relative_to(args.data_dir)), "p_crystal": round(f.probability, 4),
-                         "l2": f.l2} for i, f in zip(images, folds)]  # fmt: skip
-    quick = evaluate(np.array([f.probability for f in leave_one_out(pooled[:, :1], pooled[:, :1], labels)]), labels)
+                         "l2": f.l2} for i, f in zip(run.images, run.folds)]  # fmt: skip
+    quick_folds = leave_one_out(run.pooled[:, :1], run.pooled[:, :1], run.labels)
+    quick = evaluate(np.array([f.probability for f in quick_folds]), run.labels)
     print(f"leave-one-out: {loo['correct']} of {loo['n']} correct; quick CV: {quick['correct']} of {quick['n']}")
-    l2 = choose_l2(pooled, test, labels)
     args.out.mkdir(parents=True, exist_ok=True)
-    fit_on(pooled, labels, l2).save(args.out / HEAD_FILE)
-    card = model_card(images, args.data_dir, loo, quick, l2, time.perf_counter() - start)
+    run.head.save(args.out / HEAD_FILE)
+    card = model_card(run.images, args.data_dir, loo, quick, run.l2, time.perf_counter() - start)
     (args.out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out / HEAD_FILE} and {args.out / CARD_FILE} in {time.perf_counter() - start:.0f} s")
+    if args.robustness:
+        from crystal.robustness import add_to_card, robustness_table  # it imports this module, so not at the top
+
+        add_to_card(args.out / CARD_FILE, robustness_table(run, progress=partial(print, flush=True)))
+        print(f"wrote the robustness table into {args.out / CARD_FILE} ({time.perf_counter() - start:.0f} s in all)")
     return 0
 
 

@@ -108,3 +108,51 @@ def test_held_out_copies_are_the_photo_as_a_prediction_sees_it():
     as_predicted = top_k_pool(cell_features(extractor, shape_keeping_copies(normalise(rgb))))
     np.testing.assert_allclose(pooled[list(SHAPE_KEEPING)], as_predicted, rtol=1e-3, atol=1e-3)
     assert np.abs(pooled[8:] - pooled[0]).max() > 0.1  # the tighter, re-imaged copies do differ
+
+
+class _TinyExtractor:
+    """Stands in for VGG16 so the command-line wiring runs in seconds: one 512-vector per 8x8 block,
+    a fixed random mix of the block's mean and spread."""
+
+    def __init__(self):
+        self.mix = np.random.default_rng(0).normal(size=(2, 512))
+
+    def predict_on_batch(self, batch):
+        grey = batch[0, : batch.shape[1] // 8 * 8, : batch.shape[2] // 8 * 8, 0]
+        blocks = grey.reshape(grey.shape[0] // 8, 8, grey.shape[1] // 8, 8).swapaxes(1, 2)
+        stats = np.stack([blocks.mean(axis=(2, 3)), blocks.std(axis=(2, 3))], axis=-1) / 50
+        return np.maximum(stats @ self.mix, 0)[None]
+
+
+def test_train_command_writes_head_card_and_the_robustness_table_of_the_same_training(tmp_path, monkeypatch, capsys):
+    """``--robustness`` reuses the training pass; the table must be the one the separate
+    ``python -m crystal.robustness`` gets by training again."""
+    from PIL import Image
+
+    from crystal import robustness, train
+    from crystal.classifier import CARD_FILE, HEAD_FILE
+    from crystal.head import CrystalHead
+
+    monkeypatch.setattr(train, "build_extractor", _TinyExtractor)
+    monkeypatch.setattr(robustness, "build_extractor", _TinyExtractor)
+    images = find_images(DROPS_DIR)
+    for picked in images[:2] + images[-2:]:
+        (tmp_path / "data" / picked.path.parent.name).mkdir(parents=True, exist_ok=True)
+        Image.open(picked.path).resize((320, 240)).save(tmp_path / "data" / picked.path.parent.name / picked.path.name)
+
+    assert train.main([str(tmp_path / "data"), "--out", str(tmp_path / "model"), "--robustness"]) == 0
+    card = json.loads((tmp_path / "model" / CARD_FILE).read_text())
+    assert card["evaluation"]["n"] == 4 and card["robustness"]["n"] == 4
+    assert [row["change"] for row in card["robustness"]["changes"]] == list(robustness.CHANGES)
+    assert CrystalHead.load(tmp_path / "model" / HEAD_FILE).weights.shape == (512,)
+    table_lines = [line for line in capsys.readouterr().out.splitlines() if " flips " in line]
+
+    assert robustness.main([str(tmp_path / "data")]) == 0
+    assert [line for line in capsys.readouterr().out.splitlines() if " flips " in line] == table_lines
+
+
+def test_train_command_refuses_a_missing_folder_in_one_line(tmp_path, capsys):
+    from crystal import train
+
+    assert train.main([str(tmp_path / "missing")]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"error: {tmp_path / 'missing'} is not a folder."]
