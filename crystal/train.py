@@ -1,4 +1,4 @@
-"""``python -m crystal.train DATA_DIR [--out models/]``: fit the crystal head and write its model card.
+"""``python -m crystal.train DATA_DIR [--out DIR] [--robustness]``: fit the crystal head, write its model card.
 
 DATA_DIR holds one folder per class. A folder counts as "crystal" when its name, lower-cased and
 without ``-``/``_``, is one of gotcrystal, crystal, crystals, positive, pos, yes; as "no_crystal"

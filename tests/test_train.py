@@ -99,9 +99,12 @@ def test_card_matches_data_and_quick_cv_recomputes():
 
 
 @pytest.mark.slow
-def test_held_out_copies_are_the_photo_as_a_prediction_sees_it():
+def test_held_out_copies_are_the_photo_as_a_prediction_sees_it(monkeypatch):
     """Leave-one-out judges each held-out photo on its training copies ``[:, SHAPE_KEEPING]``; those
     must be the whole frame as taken, not re-imaged, or the reported accuracy would be for other photos."""
+    from crystal import augment
+
+    monkeypatch.setattr(augment, "FRAMING_SHARES", (1.0, 0.8))  # one crop is enough to tell them apart
     extractor = build_extractor()
     rgb = load_rgb(find_images(DROPS_DIR)[0].path)
     pooled = augmented_pooled(extractor, rgb, np.random.default_rng(0))
@@ -129,12 +132,13 @@ def test_train_command_writes_head_card_and_the_robustness_table_of_the_same_tra
     ``python -m crystal.robustness`` gets by training again."""
     from PIL import Image
 
-    from crystal import robustness, train
+    from crystal import augment, robustness, train
     from crystal.classifier import CARD_FILE, HEAD_FILE
     from crystal.head import CrystalHead
 
     monkeypatch.setattr(train, "build_extractor", _TinyExtractor)
     monkeypatch.setattr(robustness, "build_extractor", _TinyExtractor)
+    monkeypatch.setattr(augment, "FRAMING_SHARES", (1.0, 0.8))  # 16 copies per photo are enough to wire up
     images = find_images(DROPS_DIR)
     for picked in images[:2] + images[-2:]:
         (tmp_path / "data" / picked.path.parent.name).mkdir(parents=True, exist_ok=True)
