@@ -27,10 +27,11 @@ every prediction averages over. Keeping the shape keeps their feature grids the 
 FRAMING_SHARES = (1.0, 0.8, 0.65)
 """Share of the frame's height and width each training framing keeps; the first is the whole frame.
 
-Tighter training crops did not pay: adding a 55 % crop at three random places (48 copies per photo)
-and retraining took the robustness report's 60 % crop from 13 to 14 of 16 right in leave-one-out,
-but the wrinkled clear drop then scored as a crystal under every change (leave-one-out 15 instead of
-16, wrong verdicts summed over the 13 changes 13 instead of 7), and training took twice as long."""
+Tighter training crops did not pay: adding a 55 % crop at three random places (48 copies per photo,
+at one size) and retraining took the robustness report's 60 % crop from 13 to 14 of 16 right in
+leave-one-out, but the wrinkled clear drop then scored as a crystal under every change (leave-one-out
+15 instead of 16, wrong verdicts summed over the 13 changes 13 instead of 7), and training took twice
+as long."""
 
 
 def framings(rgb: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:

@@ -3,11 +3,12 @@
 The pipeline, top-down:
 
 1. :func:`crystal.normalise.normalise` turns any RGB image into the same kind of grey picture
-   (fixed long side, local contrast), so another lab's camera looks like ours;
-2. the frozen HED VGG16 up to ``block4_conv3`` turns it into a grid of 512-feature cells;
+   (fixed long side, local contrast), so another lab's camera looks like ours; this is done at
+   each of :data:`crystal.drop_features.LONG_SIDES`;
+2. the frozen HED VGG16 up to ``block4_conv3`` turns each into a grid of 512-feature cells;
 3. :class:`crystal.head.CrystalHead` takes each feature's strongest responses anywhere in the frame
    and turns those 512 numbers into crystal log-odds, averaged over four flipped/turned copies of
-   the image; applied cell by cell, it gives the tile map;
+   the image at each size; applied cell by cell at the first size, it gives the tile map;
 4. Grad-CAM (keras.io recipe) shows which parts of ``block4_conv3`` pushed that probability up.
 
 The head and the model card are read from ``models/``; the backbone comes with the package.
@@ -23,9 +24,10 @@ import numpy as np
 from PIL import Image
 
 from crystal.augment import SHAPE_KEEPING, dihedral
-from crystal.drop_features import CELL, build_extractor, cell_features, conv_maps, pool_cells, shape_keeping_copies
-from crystal.head import TOP_K, CrystalHead
-from crystal.normalise import LONG_SIDE, normalise
+from crystal.drop_features import (CELL, LONG_SIDES, build_extractor, cell_features, conv_maps, pool_cells,
+                                   prediction_pooled, shape_keeping_copies)
+from crystal.head import TOP_K, CrystalHead, top_k_pool
+from crystal.normalise import normalise
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
 HEAD_FILE = "crystal_head.npz"
@@ -50,23 +52,26 @@ class CrystalClassifier:
         self.head = head
         self.card = card
         self.threshold = float(card.get("threshold", 0.5) if threshold is None else threshold)
-        self.long_side = int(card.get("input", {}).get("long_side", LONG_SIDE))
+        self.long_sides = tuple(int(side) for side in card.get("input", {}).get("long_sides", LONG_SIDES))
         self._extractor = build_extractor()
 
     def predict(self, rgb: np.ndarray, *, explain: bool = True) -> Prediction:
         """Score one RGB uint8 image; ``explain`` adds Grad-CAM (gradients of the head only: cheap).
 
-        The verdict averages four copies of the image (as is, half-turned, mirrored, upside down),
-        so it does not hinge on which way round the plate sat in the imager.
+        The verdict averages four copies of the image (as is, half-turned, mirrored, upside down) at
+        each long side the head was trained on, so it does not hinge on which way round the plate
+        sat in the imager, and less on how tightly it was framed. The maps come from the first,
+        finest size.
         """
-        grey = normalise(rgb, self.long_side)
+        grey = normalise(rgb, self.long_sides[0])
         copies = shape_keeping_copies(grey)
         if explain:
             maps, gradients = self._maps_and_gradients(copies)
             cells, gradcam = pool_cells(maps), _to_input_size(grad_cam(maps, gradients), grey.shape, rgb.shape[:2])
         else:
             cells, gradcam = cell_features(self._extractor, copies), None
-        p = self.head.probability(cells)
+        pooled = np.concatenate([top_k_pool(cells), prediction_pooled(self._extractor, rgb, self.long_sides[1:])])
+        p = self.head.pooled_probability(pooled)
         return Prediction(
             p_crystal=p,
             label=LABELS[0] if p >= self.threshold else LABELS[1],
@@ -85,6 +90,8 @@ class CrystalClassifier:
 
         The log-odds depend on the maps only through the head, so the tape watches the finished maps
         instead of recording the network: the same gradients as keras.io's recipe, at almost no cost.
+        The other sizes' copies add log-odds that do not depend on these maps; leaving them out
+        only scales the gradients, which Grad-CAM's normalisation removes.
         """
         import tensorflow as tf
 

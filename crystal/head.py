@@ -12,8 +12,8 @@ choice was made on the photos it is judged on, as the model card says. A per-cel
 multiple-instance head and VGG block 5 did worse.
 
 The same weights applied to a single cell's features give that cell's score: the "tile map".
-Given several copies of one image (flipped, turned), the head averages their log-odds, so the
-verdict does not depend on which way round the plate sat in the imager.
+Given several copies of one image (flipped, turned, at another size), the head averages their
+log-odds, so the verdict does not depend on which way round the plate sat in the imager.
 
 >>> rng = np.random.default_rng(0)
 >>> grids = [rng.normal(size=(5, 4, 3)).astype(np.float32) for _ in range(6)]

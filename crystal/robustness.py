@@ -3,9 +3,10 @@
 Each labelled image is altered the way another lab's imager might alter it. Per change we print
 how many verdicts of the model trained on all images flip, and the (nested) leave-one-out accuracy
 with the held-out image altered (its fold's model never saw it, altered or not). Verdicts are
-judged as the app judges them: on 4 shape-keeping copies. This command trains first (the same
-seeded training as ``python -m crystal.train``) and only prints; ``python -m crystal.train
---robustness`` writes the model and then this report into its card, from one training pass.
+judged as the app judges them: on 4 shape-keeping copies at each analysis size. This command
+trains first (the same seeded training as ``python -m crystal.train``) and only prints;
+``python -m crystal.train --robustness`` writes the model and then this report into its card,
+from one training pass.
 """
 from __future__ import annotations
 
@@ -20,12 +21,10 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageFilter
 
-from crystal.augment import SHAPE_KEEPING, jpeg_resave
-from crystal.drop_features import build_extractor, cell_features, shape_keeping_copies
-from crystal.head import top_k_pool
-from crystal.normalise import normalise
+from crystal.augment import jpeg_resave
+from crystal.drop_features import build_extractor, prediction_pooled
 from crystal.samples import DROPS_DIR
-from crystal.train import THRESHOLD, TrainingRun, find_images, train
+from crystal.train import THRESHOLD, TrainingRun, as_predicted, find_images, train
 
 
 def _pil(fn: Callable[[Image.Image], Image.Image]) -> Callable[[np.ndarray], np.ndarray]:
@@ -70,18 +69,21 @@ CHANGES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 def robustness_table(run: TrainingRun, progress: Callable[[str], None] = print) -> dict:
-    """Per change: verdicts of the run's shipped head that flip, and its folds' verdicts that are right."""
-    extractor = build_extractor()
-    before = np.array([run.head.pooled_probability(t) >= THRESHOLD for t in run.pooled[:, SHAPE_KEEPING]])
+    """Per change: verdicts of the run's shipped head that flip, its folds' verdicts that are right, and
+    the photos they got wrong (folder/file), so one borderline photo can be told from many misses."""
+    extractor, n = build_extractor(), len(run.rgbs)
+    before = np.array([run.head.pooled_probability(t) >= THRESHOLD for t in as_predicted(run.pooled)])
     rows = []
     for name, change in CHANGES.items():
-        changed = [top_k_pool(cell_features(extractor, shape_keeping_copies(normalise(change(rgb))))) for rgb in run.rgbs]
+        changed = [prediction_pooled(extractor, change(rgb)) for rgb in run.rgbs]
         after = np.array([run.head.pooled_probability(c) >= THRESHOLD for c in changed])
         held_out = np.array([f.head.pooled_probability(c) >= THRESHOLD for f, c in zip(run.folds, changed)])
-        rows.append({"change": name, "flips": int((after != before).sum()), "correct": int((held_out == run.labels).sum())})
-        progress(f"{name:<28} flips {rows[-1]['flips']:>2} of {len(run.rgbs)}   "
-                 f"leave-one-out correct {rows[-1]['correct']:>2} of {len(run.rgbs)}")  # fmt: skip
-    return {"n": len(run.rgbs), "changes": rows}
+        missed = [f"{i.path.parent.name}/{i.path.name}" for i, right in zip(run.images, held_out == run.labels)
+                  if not right]  # fmt: skip
+        rows.append({"change": name, "flips": int((after != before).sum()), "correct": n - len(missed), "missed": missed})
+        progress(f"{name:<28} flips {rows[-1]['flips']:>2} of {n}   leave-one-out correct {rows[-1]['correct']:>2} of {n}"
+                 f"   {' '.join(missed)}")  # fmt: skip
+    return {"n": n, "changes": rows}
 
 
 GOAL_FLIPS = 1
@@ -100,7 +102,8 @@ def add_to_card(card_path: Path, table: dict) -> None:
     """
     card = json.loads(card_path.read_text(encoding="utf-8"))
     card["robustness"] = {"method": "python -m crystal.train --robustness: flips = verdicts of the shipped model "
-                                    "that change; correct = nested leave-one-out with the held-out image changed",
+                                    "that change; correct = nested leave-one-out with the held-out image changed; "
+                                    "missed = the photos it got wrong",
                           **table}  # fmt: skip
     n = table["n"]
     weak = [row for row in table["changes"] if row["flips"] > GOAL_FLIPS or row["correct"] < n - GOAL_MISSES]

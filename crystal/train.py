@@ -5,15 +5,16 @@ without ``-``/``_``, is one of gotcrystal, crystal, crystals, positive, pos, yes
 for nocrystal, nocrystals, no_crystal, negative, neg, no, clear. Other folders (e.g. ``unlabeled``)
 are ignored. Images in any format :func:`crystal.images.load_rgb` reads.
 
-Every image is framed 3 ways (whole, and crops keeping 80 % and 65 % of its sides) and turned 8
-ways (flips and quarter-turns); each copy of a crop is also re-imaged as another imager might
-(tone curve, colour balance, resolution, blur, JPEG). The 24 copies are normalised and run through
-the frozen backbone once; every head is then fitted on those cached features, and is asked to score
-each crop copy as it scores the whole frame (:data:`crystal.head.CONSISTENCY`). Images are judged as
-predictions judge them: the mean log-odds of 4 shape-keeping copies. The L2 strength is chosen by
-leave-one-out among the training images; the reported accuracy is nested leave-one-out, so each
-held-out image is scored by a head whose L2 strength was chosen without it. The threshold is fixed
-in advance at 0.5.
+At each analysis size (:data:`crystal.drop_features.LONG_SIDES`), every image is framed 3 ways
+(whole, and crops keeping 80 % and 65 % of its sides, placed anew for each size) and turned 8 ways
+(flips and quarter-turns); each copy of a crop is also re-imaged as another imager might (tone
+curve, colour balance, resolution, blur, JPEG). The 48 copies are normalised and run through the
+frozen backbone once; every head is then fitted on those cached features, and is asked to score
+each other copy as it scores the whole frame at the first size (:data:`crystal.head.CONSISTENCY`).
+Images are judged as predictions judge them: the mean log-odds of 4 shape-keeping copies per size.
+The L2 strength is chosen by leave-one-out among the training images; the reported accuracy is
+nested leave-one-out, so each held-out image is scored by a head whose L2 strength was chosen
+without it. The threshold is fixed in advance at 0.5.
 """
 from __future__ import annotations
 
@@ -34,10 +35,10 @@ from crystal.augment import (DIHEDRAL, FRAMING_SHARES, IMAGING_CHANGE_SUMMARY, S
                              imaging_change)
 from crystal.backbone import source_by_key
 from crystal.classifier import CARD_FILE, DEFAULT_MODEL_DIR, HEAD_FILE, LABELS
-from crystal.drop_features import LAYER, SOURCE, build_extractor, cell_features
+from crystal.drop_features import LAYER, LONG_SIDES, SOURCE, build_extractor, cell_features
 from crystal.head import CONSISTENCY, TOP_K, CrystalHead, fit_head, top_k_pool
 from crystal.images import EXTENSIONS, load_rgb
-from crystal.normalise import LONG_SIDE, SOFTENING, normalise
+from crystal.normalise import SOFTENING, normalise
 
 POSITIVE = {"gotcrystal", "crystal", "crystals", "positive", "pos", "yes"}
 NEGATIVE = {"nocrystal", "nocrystals", "negative", "neg", "no", "clear"}
@@ -45,9 +46,9 @@ THRESHOLD = 0.5
 L2_CHOICES = (0.01, 0.1, 1.0)
 TUNED_ON_SAME_DATA = (
     "The backbone layer, the normalisation, the pooling, the training framings and imaging changes, the "
-    "consistency weight and the four test-time copies were chosen by comparing a few settings on these same 16 "
-    "photos, so the accuracy and robustness figures here are somewhat optimistic (the L2 strength, by contrast, "
-    "is chosen inside each leave-one-out fold)."
+    "consistency weight, the two analysis sizes and the test-time copies were chosen by comparing a few settings "
+    "on these same 16 photos, so the accuracy and robustness figures here are somewhat optimistic (the L2 "
+    "strength, by contrast, is chosen inside each leave-one-out fold)."
 )
 
 
@@ -79,17 +80,29 @@ SEED = 0
 
 
 def augmented_pooled(extractor, rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """(24, 512): pooled features of 3 framings × 8 flips/quarter-turns of one image.
+    """(48, 512): pooled features of 3 framings × 8 flips/quarter-turns of one image, at each of
+    :data:`crystal.drop_features.LONG_SIDES` in turn (24 copies per size).
 
-    The whole frame's 8 turns come first, as taken and in :func:`crystal.augment.dihedral`'s order, so
-    ``[:, SHAPE_KEEPING]`` picks exactly the copies a prediction averages over. Each of the 16
+    Each size's whole frame comes first, its 8 turns as taken and in :func:`crystal.augment.dihedral`'s
+    order, so :func:`as_predicted` can pick exactly the copies a prediction averages over. Each of the
     tighter copies is also re-imaged on its own (:func:`crystal.augment.imaging_change`).
     """
-    whole, *crops = framings(rgb, rng)
-    as_taken = normalise(whole)
-    copies = [dihedral(as_taken, k) for k in range(DIHEDRAL)]
-    copies += [dihedral(normalise(imaging_change(crop, rng)), k) for crop in crops for k in range(DIHEDRAL)]
+    copies = []
+    for side in LONG_SIDES:
+        whole, *crops = framings(rgb, rng)
+        as_taken = normalise(whole, side)
+        copies += [dihedral(as_taken, k) for k in range(DIHEDRAL)]
+        copies += [dihedral(normalise(imaging_change(crop, rng), side), k)
+                   for crop in crops for k in range(DIHEDRAL)]  # a fresh imaging change per copy
     return np.stack([top_k_pool(cell_features(extractor, copy)) for copy in copies])
+
+
+def as_predicted(pooled: np.ndarray) -> np.ndarray:
+    """(images, 4 x sizes, channels) of :func:`augmented_pooled`'s (images, copies, channels): each
+    size's whole frame in the shape-keeping turns, as :func:`crystal.drop_features.prediction_pooled`
+    orders them."""
+    per_size = pooled.shape[1] // len(LONG_SIDES)
+    return pooled[:, [size * per_size + k for size in range(len(LONG_SIDES)) for k in SHAPE_KEEPING]]
 
 
 @dataclass(frozen=True)
@@ -109,8 +122,9 @@ def fit_on(train: np.ndarray, labels: np.ndarray, l2: float) -> CrystalHead:
 
 
 def framing_differences(train: np.ndarray) -> np.ndarray:
-    """(crop copies, channels): each tighter framing's copy minus the whole frame's copy with the same
-    turn, which the head is asked to score alike (empty when ``train`` holds whole-frame copies only)."""
+    """(copies, channels): every copy after the first 8 (tighter framings, other sizes) minus the
+    first size's whole-frame copy with the same turn, which the head is asked to score alike (empty
+    when ``train`` holds whole-frame copies only)."""
     crops = train[:, DIHEDRAL:]
     whole = np.tile(train[:, :DIHEDRAL], (1, crops.shape[1] // DIHEDRAL, 1))
     return (crops - whole).reshape(-1, train.shape[-1])
@@ -160,7 +174,7 @@ class TrainingRun:
     images: list[LabelledImage]
     rgbs: list[np.ndarray]
     labels: np.ndarray  # 1.0 for crystal
-    pooled: np.ndarray  # (images, 24 copies, channels): augmented_pooled of each
+    pooled: np.ndarray  # (images, 48 copies, channels): augmented_pooled of each
     folds: list[Fold]  # nested leave-one-out
     l2: float
     head: CrystalHead  # fitted on every image: the shipped one
@@ -178,7 +192,7 @@ def train(images: list[LabelledImage], progress: Callable[[str], None] = print) 
         pooled.append(augmented_pooled(extractor, rgb, rng))
         progress(f"features {n}/{len(rgbs)}  ({time.perf_counter() - start:.0f} s)")
     pooled = np.stack(pooled)
-    test = pooled[:, SHAPE_KEEPING]
+    test = as_predicted(pooled)
     l2 = choose_l2(pooled, test, labels)
     return TrainingRun(images, rgbs, labels, pooled, leave_one_out(pooled, test, labels), l2, fit_on(pooled, labels, l2))
 
@@ -203,6 +217,7 @@ def sha256(path: Path) -> str:
 
 def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: dict, l2: float, seconds: float) -> dict:
     source = source_by_key(SOURCE)
+    copies_per_photo = len(FRAMING_SHARES) * DIHEDRAL * len(LONG_SIDES)
     return {
         "created": datetime.date.today().isoformat(),
         "threshold": THRESHOLD,
@@ -210,27 +225,34 @@ def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: di
             "summary": (
                 "Each photo is turned grey (each pixel's brightest colour channel), resized to a fixed size and "
                 "contrast-normalised locally, so the camera's colours, brightness, resolution and framing matter "
-                "less. A frozen VGG16 network (edge-detection weights) describes every 16x16 patch with 512 "
+                f"less; this is done at two sizes ({' and '.join(map(str, LONG_SIDES))} pixels long), so a drop "
+                "that fills more of the frame looks familiar at one of them. A frozen VGG16 network "
+                "(edge-detection weights) describes every 16x16 patch with 512 "
                 f"numbers; for each of those numbers the average of its {TOP_K} strongest values anywhere in the "
                 "photo is kept, and a small logistic regression (513 weights) learned from "
                 "the labelled photos turns them into the chance of a crystal. Each training photo was also shown "
                 "framed tighter (two crops) and flipped and rotated, and each tighter copy as if from another "
-                "camera (other contrast, colours, sharpness, resolution, JPEG quality): 24 versions; training "
-                "also asked each tighter copy to get the same answer as the whole photo. Every photo it judges "
-                "is looked at four ways (as is, half-turned, mirrored, both) and the four answers averaged."
+                "camera (other contrast, colours, sharpness, resolution, JPEG quality): 24 versions at each "
+                "size; training also asked each of them to get the same answer as the whole photo at the "
+                "larger size. Every photo it judges is looked at four ways (as is, half-turned, mirrored, both) at "
+                "each size and the eight answers averaged."
             ),
             "head": f"mean of each feature's {TOP_K} strongest cells of {LAYER} (2x2 max-pooled) + L2 logistic "
                     f"regression, l2={l2} (chosen by leave-one-out on the training images among "
                     f"{', '.join(map(str, L2_CHOICES))}), plus {CONSISTENCY} x the mean squared log-odds "
-                    "difference between each tighter framing's copy and the whole frame's copy with the same turn",
-            "test_time": "mean log-odds over 4 copies: as is, half-turned, mirrored, upside down",
+                    f"difference between each other copy and the whole frame's copy at long side {LONG_SIDES[0]} "
+                    "with the same turn",
+            "test_time": f"mean log-odds over {4 * len(LONG_SIDES)} copies: as is, half-turned, mirrored, upside "
+                         f"down, at long sides {', '.join(map(str, LONG_SIDES))}",
             "augmentation": f"framings keeping {', '.join(f'{share:.0%}' for share in FRAMING_SHARES)} of the frame's "
                             f"sides (crops at seeded random places) x 8 flips/quarter-turns; every crop copy with a "
-                            f"random imaging change ({IMAGING_CHANGE_SUMMARY})",
+                            f"random imaging change ({IMAGING_CHANGE_SUMMARY}); all of it at each long side, "
+                            "with crops and changes drawn anew",
             "training_seconds": round(seconds, 1),
         },
         "backbone": {"weights": source.title, "file": source.path.name, "layer": LAYER, "frozen": True},
-        "input": {"long_side": LONG_SIDE, "colour": "brightest channel only (HSV value): hue and saturation ignored",
+        "input": {"long_sides": list(LONG_SIDES),
+                  "colour": "brightest channel only (HSV value): hue and saturation ignored",
                   "normalisation": "local contrast: minus Gaussian local mean, over local spread plus "
                                    f"{SOFTENING} x local mean (no image-wide statistic)",
                   "region": "the whole frame"},  # fmt: skip
@@ -240,10 +262,10 @@ def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: di
             "images": [{"file": str(i.path.relative_to(data_dir)), "label": i.label, "sha256": sha256(i.path)} for i in images],
         },  # fmt: skip
         "evaluation": {"method": "nested leave-one-out: each fold chooses its L2 strength by leave-one-out on its "
-                                 "15 training images, trains on their 24 copies each and judges the held-out image "
-                                 "on its 4 test-time copies", **loo},
-        "quick_cv": {"method": "nested leave-one-out without augmentation, one copy per image (recomputed by the "
-                               "tests)", **quick},
+                                 f"15 training images, trains on their {copies_per_photo} copies each and judges "
+                                 f"the held-out image on its {4 * len(LONG_SIDES)} test-time copies", **loo},
+        "quick_cv": {"method": "nested leave-one-out without augmentation, one copy per image (the whole "
+                               f"frame at long side {LONG_SIDES[0]}; recomputed by the tests)", **quick},
         "limits": [
             f"Trained and tested on only {len(images)} photos from one lab's imager; expect lower accuracy on other "
             "microscopes, plates and lighting.",

@@ -109,8 +109,9 @@ with verdict:
     st.caption(
         f"The model calls an image *crystal* when this chance is at least {model.threshold:.0%}. "
         "The chance comes from the most crystal-like spots in the drop, so one clear crystal is enough. "
-        "The model looks at the photo four ways (as is, half-turned, mirrored, both) and averages, so the "
-        "way round the plate sat in the microscope does not change the answer."
+        "The model looks at the photo four ways (as is, half-turned, mirrored, both), each at two sizes, "
+        "and averages, so the way round the plate sat in the microscope does not change the answer and "
+        "how tightly the photo is framed matters less."
     )
     if st.button("See what VGG16's layers see in this image", icon="🧠"):
         st.session_state[HANDOFF_KEY] = image

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from crystal.classifier import LABELS, describe_card, load_classifier
-from crystal.drop_features import shape_keeping_copies
+from crystal.drop_features import LONG_SIDES, prediction_pooled, shape_keeping_copies
 from crystal.head import TOP_K
 from crystal.images import load_rgb
 from crystal.normalise import normalise
@@ -49,6 +49,17 @@ def test_a_mirrored_or_half_turned_photo_gets_the_same_chance(classifier, crysta
         return float(np.log(p / (1 - p)))
 
     assert log_odds(turn(crystal_rgb)) == pytest.approx(log_odds(crystal_rgb), abs=0.05)
+
+
+def test_the_verdict_averages_every_size_with_or_without_the_maps(classifier, crystal_rgb):
+    """The page's verdict (with maps) and the batch table's (without) must both be the one leave-one-out
+    judged: the head on the shape-keeping copies at every size, not only at the size the maps use."""
+    head, extractor = classifier.head, classifier._extractor
+    every_size = head.pooled_probability(prediction_pooled(extractor, crystal_rgb))
+    first_size = head.pooled_probability(prediction_pooled(extractor, crystal_rgb, LONG_SIDES[:1]))
+    assert abs(every_size - first_size) > 1e-3  # the other size counts
+    assert classifier.predict(crystal_rgb, explain=False).p_crystal == pytest.approx(every_size, abs=1e-5)
+    assert classifier.predict(crystal_rgb).p_crystal == pytest.approx(every_size, abs=1e-5)
 
 
 def test_predictions_are_stable_and_reload_identically(classifier, crystal_rgb):

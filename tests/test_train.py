@@ -5,14 +5,13 @@ import numpy as np
 import pytest
 
 from crystal.classifier import DEFAULT_MODEL_DIR
-from crystal.augment import SHAPE_KEEPING
-from crystal.drop_features import build_extractor, cell_features, shape_keeping_copies
+from crystal.drop_features import build_extractor, cell_features, prediction_pooled
 from crystal.head import fit_head, top_k_pool
 from crystal.images import load_rgb
 from crystal.normalise import normalise
 from crystal.samples import DROPS_DIR
-from crystal.train import (L2_CHOICES, augmented_pooled, evaluate, find_images, fit_on, framing_differences,
-                           leave_one_out, sha256)
+from crystal.train import (L2_CHOICES, as_predicted, augmented_pooled, evaluate, find_images, fit_on,
+                           framing_differences, leave_one_out, sha256)
 
 
 def test_folder_names_decide_the_label(tmp_path):
@@ -100,17 +99,18 @@ def test_card_matches_data_and_quick_cv_recomputes():
 
 @pytest.mark.slow
 def test_held_out_copies_are_the_photo_as_a_prediction_sees_it(monkeypatch):
-    """Leave-one-out judges each held-out photo on its training copies ``[:, SHAPE_KEEPING]``; those
-    must be the whole frame as taken, not re-imaged, or the reported accuracy would be for other photos."""
+    """Leave-one-out judges each held-out photo on the training copies :func:`as_predicted` picks; those
+    must be the whole frame as taken at each size, not re-imaged, or the reported accuracy would be
+    for other photos."""
     from crystal import augment
 
     monkeypatch.setattr(augment, "FRAMING_SHARES", (1.0, 0.8))  # one crop is enough to tell them apart
     extractor = build_extractor()
     rgb = load_rgb(find_images(DROPS_DIR)[0].path)
     pooled = augmented_pooled(extractor, rgb, np.random.default_rng(0))
-    as_predicted = top_k_pool(cell_features(extractor, shape_keeping_copies(normalise(rgb))))
-    np.testing.assert_allclose(pooled[list(SHAPE_KEEPING)], as_predicted, rtol=1e-3, atol=1e-3)
-    assert np.abs(pooled[8:] - pooled[0]).max() > 0.1  # the tighter, re-imaged copies do differ
+    as_a_prediction_sees_it = prediction_pooled(extractor, rgb)
+    np.testing.assert_allclose(as_predicted(pooled[None])[0], as_a_prediction_sees_it, rtol=1e-3, atol=1e-3)
+    assert np.abs(pooled[8:16] - pooled[0]).max() > 0.1  # the tighter, re-imaged copies do differ
 
 
 class _TinyExtractor:
@@ -160,3 +160,16 @@ def test_train_command_refuses_a_missing_folder_in_one_line(tmp_path, capsys):
 
     assert train.main([str(tmp_path / "missing")]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [f"error: {tmp_path / 'missing'} is not a folder."]
+
+
+def test_every_crop_copy_gets_an_imaging_change_of_its_own(monkeypatch):
+    """Re-imaging a crop once and then turning it 8 ways would show the head one imitated imager 8
+    times; each crop copy, at each size, must draw its own."""
+    from crystal import train
+
+    calls = []
+    real_change = train.imaging_change
+    monkeypatch.setattr(train, "imaging_change", lambda crop, rng: calls.append(crop.shape) or real_change(crop, rng))
+    rgb = np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    pooled = augmented_pooled(_TinyExtractor(), rgb, np.random.default_rng(0))
+    assert len(pooled) == 48 and len(calls) == 48 - 8 * 2  # all but each size's 8 whole-frame copies
