@@ -169,7 +169,7 @@ def leave_one_out(train: np.ndarray, test: np.ndarray, labels: np.ndarray) -> li
 @dataclass(frozen=True)
 class TrainingRun:
     """What one training pass computes. The robustness report judges these very folds and head, and
-    reuses the training features rather than spend 9 minutes recomputing them."""
+    reuses the training features rather than spend about 13 minutes recomputing them."""
 
     images: list[LabelledImage]
     rgbs: list[np.ndarray]
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
     parser.add_argument("--robustness", action="store_true",
                         help="also run python -m crystal.robustness's report on this training's features and "
-                             "write it into the card (about 20 minutes more)")
+                             "write it into the card (about 28 minutes more)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
