@@ -80,9 +80,10 @@ def robustness_table(run: TrainingRun, progress: Callable[[str], None] = print) 
         held_out = np.array([f.head.pooled_probability(c) >= THRESHOLD for f, c in zip(run.folds, changed)])
         missed = [f"{i.path.parent.name}/{i.path.name}" for i, right in zip(run.images, held_out == run.labels)
                   if not right]  # fmt: skip
-        rows.append({"change": name, "flips": int((after != before).sum()), "correct": n - len(missed), "missed": missed})
-        progress(f"{name:<28} flips {rows[-1]['flips']:>2} of {n}   leave-one-out correct {rows[-1]['correct']:>2} of {n}"
-                 f"   {' '.join(missed)}")  # fmt: skip
+        row = {"change": name, "flips": int((after != before).sum()), "correct": n - len(missed), "missed": missed}
+        rows.append(row)
+        progress(f"{name:<28} flips {row['flips']:>2} of {n}   leave-one-out correct {row['correct']:>2} of {n}   "
+                 + " ".join(missed))
     return {"n": n, "changes": rows}
 
 

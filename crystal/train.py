@@ -218,6 +218,7 @@ def sha256(path: Path) -> str:
 def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: dict, l2: float, seconds: float) -> dict:
     source = source_by_key(SOURCE)
     copies_per_photo = len(FRAMING_SHARES) * DIHEDRAL * len(LONG_SIDES)
+    test_copies = len(SHAPE_KEEPING) * len(LONG_SIDES)
     return {
         "created": datetime.date.today().isoformat(),
         "threshold": THRESHOLD,
@@ -234,15 +235,15 @@ def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: di
                 "framed tighter (two crops) and flipped and rotated, and each tighter copy as if from another "
                 "camera (other contrast, colours, sharpness, resolution, JPEG quality): 24 versions at each "
                 "size; training also asked each of them to get the same answer as the whole photo at the "
-                "larger size. Every photo it judges is looked at four ways (as is, half-turned, mirrored, both) at "
-                "each size and the eight answers averaged."
+                "larger size. Every photo it judges is looked at four ways (as is, half-turned, mirrored, "
+                "both) at each size and the eight answers averaged."
             ),
             "head": f"mean of each feature's {TOP_K} strongest cells of {LAYER} (2x2 max-pooled) + L2 logistic "
                     f"regression, l2={l2} (chosen by leave-one-out on the training images among "
                     f"{', '.join(map(str, L2_CHOICES))}), plus {CONSISTENCY} x the mean squared log-odds "
                     f"difference between each other copy and the whole frame's copy at long side {LONG_SIDES[0]} "
                     "with the same turn",
-            "test_time": f"mean log-odds over {4 * len(LONG_SIDES)} copies: as is, half-turned, mirrored, upside "
+            "test_time": f"mean log-odds over {test_copies} copies: as is, half-turned, mirrored, upside "
                          f"down, at long sides {', '.join(map(str, LONG_SIDES))}",
             "augmentation": f"framings keeping {', '.join(f'{share:.0%}' for share in FRAMING_SHARES)} of the frame's "
                             f"sides (crops at seeded random places) x 8 flips/quarter-turns; every crop copy with a "
@@ -263,7 +264,7 @@ def model_card(images: list[LabelledImage], data_dir: Path, loo: dict, quick: di
         },  # fmt: skip
         "evaluation": {"method": "nested leave-one-out: each fold chooses its L2 strength by leave-one-out on its "
                                  f"15 training images, trains on their {copies_per_photo} copies each and judges "
-                                 f"the held-out image on its {4 * len(LONG_SIDES)} test-time copies", **loo},
+                                 f"the held-out image on its {test_copies} test-time copies", **loo},
         "quick_cv": {"method": "nested leave-one-out without augmentation, one copy per image (the whole "
                                f"frame at long side {LONG_SIDES[0]}; recomputed by the tests)", **quick},
         "limits": [
