@@ -60,8 +60,8 @@ with middle.container(border=True):
 with right.container(border=True):
     st.page_link("pages/3_Crystal_check.py", label="**3 · Crystal check**", icon="💎")
     st.caption(
-        "Upload microscope images of crystallization drops. A VGG16 finetuned on labelled drops says "
-        "*crystal* or *no crystal*, how sure it is, and where in the image it looked."
+        "Upload microscope photos of crystallization drops. The model finds the drop; VGG16 with one "
+        "trained layer on top says *crystal* or *no crystal*, how sure it is, and where in the drop it looked."
     )
 
 with st.expander("Where this comes from"):

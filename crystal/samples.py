@@ -2,7 +2,8 @@
 
 Pages offer these so that every feature works on a fresh clone without any upload; training and
 tests use the labelled drops. Labels come from the folder names (``gotcrystal``/``nocrystal``), the
-same convention ``python -m crystal.train DATA_DIR`` reads.
+same convention ``python -m crystal.train DATA_DIR`` reads. The photos from another lab's imager
+(``samples/other-labs/``) are for judging the model and for trying it out, never for training.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"
 DROPS_DIR = SAMPLES_DIR / "drops"
+OTHER_LABS_DIR = SAMPLES_DIR / "other-labs"
 _DROP_FOLDERS = {"gotcrystal": ("crystal", "Drop with crystals"), "nocrystal": ("no_crystal", "Drop without crystals"),
                  "unlabeled": (None, "Unlabelled drop")}  # fmt: skip
 _EVERYDAY_NAMES = {"cat": "Cat (Chelsea)", "coffee": "Cup of coffee"}
@@ -22,6 +24,7 @@ class Sample:
     path: Path
     kind: str  # "drop" or "everyday"
     label: str | None  # "crystal", "no_crystal", or None where nobody labelled it
+    trained_on: bool = False  # one of the photos the shipped crystal model learned from
 
 
 def list_samples(kind: str | None = None) -> list[Sample]:
@@ -29,12 +32,14 @@ def list_samples(kind: str | None = None) -> list[Sample]:
     samples = []
     for folder, (label, title) in _DROP_FOLDERS.items():
         for number, path in enumerate(sorted((DROPS_DIR / folder).glob("*.jpg")), start=1):
-            samples.append(Sample(f"{title} #{number}", path, "drop", label))
+            samples.append(Sample(f"{title} #{number}", path, "drop", label, trained_on=label is not None))
+    for number, path in enumerate(sorted(OTHER_LABS_DIR.glob("diamond/crystal/*.jpg")), start=1):
+        samples.append(Sample(f"Another lab's drop with crystals (Diamond) #{number}", path, "drop", "crystal"))
     for path in sorted((SAMPLES_DIR / "everyday").glob("*.png")):
         samples.append(Sample(_EVERYDAY_NAMES.get(path.stem, path.stem), path, "everyday", None))
     return [s for s in samples if kind is None or s.kind == kind]
 
 
 def labelled_drops() -> list[Sample]:
-    """The 16 drops with a label: the whole labelled data set of this project."""
-    return [s for s in list_samples("drop") if s.label is not None]
+    """The 16 drops the shipped model learned from: the whole labelled training set of this project."""
+    return [s for s in list_samples("drop") if s.trained_on]

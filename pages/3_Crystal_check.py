@@ -1,10 +1,11 @@
-"""Crystal check: upload drop images, get crystal / no crystal, how sure, and where the model looked."""
+"""Crystal check: drop photos in; crystal / no crystal, how sure, and where the model looked."""
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crystal.classifier import Prediction, describe_card
-from crystal.render import overlay
+from crystal.model.card import describe_card
+from crystal.model.predict import Prediction
+from crystal.render import outline, overlay, to_jpeg_bytes
 from crystal.samples import list_samples
 from crystal.verdict import VERDICT_TEXT, confidence_words, results_csv, scale_region, tile_heat
 from ui import crystal_check
@@ -16,15 +17,15 @@ sidebar_navigation()
 st.title("💎 Crystal check")
 st.markdown(
     """
-Upload microscope images of crystallization drops (or pick a sample). A VGG16 network, whose
-last step was retrained on labelled drops, says **crystal** or **no crystal**, how sure it is,
-and **where in the image it looked**. It is a quick second opinion, not a replacement for your
-eyes: read *About this model* for what it was trained on and how well it did on images it had
+Upload microscope photos of crystallization drops (or pick a sample). The model finds the drop,
+then a VGG16 network, with one trained layer on top, says **crystal** or **no crystal**, how sure
+it is, and **where in the drop it looked**. It is a quick second opinion, not a replacement for
+your eyes: read *About this model* for what it learned from and how well it did on photos it had
 never seen.
 """
 )
 
-model = crystal_check.classifier()
+model = crystal_check.model()
 if isinstance(model, str):
     st.error(f"The crystal model could not be loaded. {model}")
     st.stop()
@@ -36,7 +37,7 @@ with st.expander("About this model: how it was trained and tested, and its limit
 
 images = choose_images(list_samples("drop"), key="crystal", multiple=True)
 if not images:
-    st.info("Choose one or more sample drops, or upload your own images (JPEG, PNG, BMP or TIFF).")
+    st.info("Choose one or more sample drops, or upload your own photos (JPEG, PNG, BMP or TIFF).")
     st.stop()
 
 readable: list[tuple[NamedImage, np.ndarray]] = []
@@ -54,12 +55,12 @@ if not readable:
 
 
 def check_all(items: list[tuple[NamedImage, np.ndarray]]) -> list[Prediction]:
-    """Verdicts for every image, with a progress bar: a batch of drops takes a few seconds each."""
-    bar = st.progress(0.0, text="Checking images ...")
+    """Verdicts for every photo, with a progress bar: each new photo takes about a second."""
+    bar = st.progress(0.0, text="Checking photos ...")
     predictions = []
     for done, (image, rgb) in enumerate(items, start=1):
         predictions.append(crystal_check.predict(image.data, rgb, fingerprint))
-        bar.progress(done / len(items), text=f"Checked {done} of {len(items)} images")
+        bar.progress(done / len(items), text=f"Checked {done} of {len(items)} photos")
     bar.empty()
     return predictions
 
@@ -107,11 +108,12 @@ with verdict:
         st.info(f"### 🫧 No crystal\nThe model is {sure}.")
     st.progress(detail.p_crystal, text=f"Chance of crystal: **{detail.p_crystal:.0%}**")
     st.caption(
-        f"The model calls an image *crystal* when this chance is at least {model.threshold:.0%}. "
-        "The chance comes from the most crystal-like spots in the drop, so one clear crystal is enough. "
-        "The model looks at the photo four ways (as is, half-turned, mirrored, both), each at two sizes, "
-        "and averages, so the way round the plate sat in the microscope does not change the answer and "
-        "how tightly the photo is framed matters less."
+        f"The model calls a photo *crystal* when this chance is at least {model.threshold:.0%}. "
+        "It comes from the most crystal-like spots in the drop, so one clear crystal is enough. "
+        + ("The model found the drop (the green box under *The drop it judged*) and looked at nothing else."
+           if detail.drop.found else
+           "It could not find a drop in this photo, so it judged the whole photo, which it was not trained to do: "
+           "treat this verdict with extra caution.")
     )
     if st.button("See what VGG16's layers see in this image", icon="🧠"):
         st.session_state[HANDOFF_KEY] = image
@@ -120,23 +122,27 @@ with verdict:
 with picture:
     view = st.segmented_control(
         "Show",
-        ["Where it looked", "Crystal score per tile", "Image only"],
+        ["Where it looked", "Crystal score per tile", "The drop it judged"],
         default="Where it looked",
         required=True,
         key="crystal_view",
     )
     if view == "Where it looked":
-        st.image(crystal_check.jpeg(overlay(shown, detail.gradcam)), width="stretch")
+        st.image(to_jpeg_bytes(overlay(shown, detail.gradcam_on(shown.shape[:2]))), width="stretch")
         st.caption(
-            "Grad-CAM: the brighter the colour, the more that part of the image pushed the answer "
+            "Grad-CAM: the brighter the colour, the more that part of the drop pushed the answer "
             "towards *crystal*. Dark means it did not matter for the verdict."
         )
     elif view == "Crystal score per tile":
-        heat = tile_heat(detail.tile_scores, scale_region(detail.region, factor), shown.shape[:2])
-        st.image(crystal_check.jpeg(overlay(shown, heat)), width="stretch")
+        heat = tile_heat(detail.tile_scores, scale_region(detail.tile_region(), factor), shown.shape[:2])
+        st.image(to_jpeg_bytes(overlay(shown, heat)), width="stretch")
         st.caption(
             "The model scores every small patch of the drop on its own; bright patches look like crystal "
-            "to it. The verdict follows the brightest patches. Outside the analysed area stays dark."
+            "to it. Outside the drop stays dark: the model does not look there."
         )
     else:
-        st.image(crystal_check.jpeg(shown), width="stretch")
+        st.image(to_jpeg_bytes(outline(shown, scale_region(detail.drop.box, factor))), width="stretch")
+        st.caption(
+            "The green box is where the model found the drop: it judges only what lies inside the drop's "
+            "outline. When it finds no drop, the box is the whole photo."
+        )

@@ -35,7 +35,8 @@ def test_default_sample_gets_a_verdict_a_chance_and_an_explanation():
     assert len(verdicts(at)) == 1
     assert any("Chance of crystal" in (bar.proto.text or "") for bar in at.get("progress"))
     assert at.get("image"), "the Grad-CAM overlay should be shown"
-    assert "leave-one-out" in " ".join(e.value for e in at.expander[0].markdown).lower()
+    about = " ".join(e.value for e in at.expander[0].markdown)
+    assert "leave-one-out" in about.lower() and "95 % interval" in about and "Another lab" in about
 
 
 def test_several_samples_give_a_table_and_a_csv_download():
@@ -52,13 +53,13 @@ def test_several_samples_give_a_table_and_a_csv_download():
 
 def test_each_image_is_checked_once_even_the_one_looked_at_closer(monkeypatch):
     """The table's verdicts and the close-up's Grad-CAM come from the same pass (seconds each)."""
-    from crystal.classifier import CrystalClassifier
+    from crystal.model.predict import CrystalModel
     from ui import crystal_check
 
     crystal_check.predict.clear()
     passes = []
-    original = CrystalClassifier.predict
-    monkeypatch.setattr(CrystalClassifier, "predict", lambda self, rgb, **kw: passes.append(1) or original(self, rgb, **kw))
+    original = CrystalModel.predict
+    monkeypatch.setattr(CrystalModel, "predict", lambda self, rgb, **kw: passes.append(1) or original(self, rgb, **kw))
     at = run_page()  # the first sample alone
     at.multiselect(key="crystal_samples").set_value([s.name for s in labelled_drops()[:3]]).run()
     assert not at.exception, at.exception

@@ -1,50 +1,45 @@
-"""Streamlit-side caching for the crystal-check page: one model per server, one prediction per image.
+"""Streamlit-side caching for the crystal-check page: one model per server, one prediction per photo.
 
-The model is shared by every session (``st.cache_resource``); predictions are cached by the image
-bytes, so changing the view, or another user checking the same sample, costs no new pass.
+The model is shared by every session (``st.cache_resource``); predictions are cached in memory by
+the photo's bytes (``st.cache_data``), so changing the view, or another visitor checking the same
+sample, costs no new pass. Nothing a visitor uploads is written to disk.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import io
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
-from crystal.classifier import CrystalClassifier, Prediction, load_classifier
+from crystal.model.predict import CrystalModel, Prediction, load_model
+from crystal.model.store import ModelFileError
 
 DISPLAY_WIDTH = 900
 """Widest image sent to the browser: the page column is narrower, so more pixels are wasted bytes."""
 
 
 @st.cache_resource(show_spinner="Loading the crystal model (once per server) ...")
-def classifier() -> CrystalClassifier | str:
+def model() -> CrystalModel | str:
     """The shipped model, or the message to show when it is missing or broken."""
     try:
-        return load_classifier()
-    except (FileNotFoundError, ValueError) as err:
+        return load_model()
+    except ModelFileError as err:
         return str(err)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner=False)
 def predict(data: bytes, _rgb: np.ndarray, model_id: str) -> Prediction:
-    """Prediction with Grad-CAM for one image, keyed by its bytes (``_rgb`` is the decoded copy, not hashed).
-
-    Grad-CAM costs almost nothing on top of the verdict, so every image gets one and looking
-    closer at any checked image needs no second pass. The map comes back at display size: at the
-    upload's full size a 40-megapixel image would keep 160 MB per cache entry for a picture the
-    browser shows 900 pixels wide (at display size, 2.4 MB for a 4:3 photo).
-    """
-    prediction = classifier().predict(_rgb, explain=True)  # type: ignore[union-attr]
-    small = Image.fromarray(prediction.gradcam.astype(np.float32)).resize(display_size(_rgb.shape), Image.Resampling.BILINEAR)
-    return dataclasses.replace(prediction, gradcam=np.asarray(small))
+    """Verdict, tile map and Grad-CAM for one photo, keyed by its bytes (``_rgb`` is the decoded
+    copy, not hashed). Grad-CAM costs almost nothing on top of the verdict, so every photo gets one
+    and looking closer at any checked photo needs no second pass; its maps are the model's own
+    small grids, a few kilobytes per photo."""
+    return model().predict(_rgb, explain=True)  # type: ignore[union-attr]
 
 
-def model_id(model: CrystalClassifier) -> str:
-    """A short fingerprint of the model card, so a retrained model never reuses old predictions."""
-    return hashlib.sha256(repr(sorted(model.card.items())).encode()).hexdigest()[:16]
+def model_id(crystal_model: CrystalModel) -> str:
+    """A short fingerprint of the model's weights, so a retrained model never reuses old predictions."""
+    return hashlib.sha256(crystal_model.weights.kernel.tobytes() + repr(crystal_model.weights.bias).encode()).hexdigest()[:16]
 
 
 def display_size(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -55,16 +50,10 @@ def display_size(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def display_copy(rgb: np.ndarray) -> tuple[np.ndarray, float]:
-    """The image shrunk to ``display_size``, and the factor it was shrunk by."""
+    """The photo shrunk to ``display_size``, and the factor it was shrunk by."""
     size = display_size(rgb.shape)
     if size[0] == rgb.shape[1]:
         return rgb, 1.0
     small = Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS)
     return np.asarray(small), size[0] / rgb.shape[1]
 
-
-def jpeg(rgb: np.ndarray) -> bytes:
-    """JPEG bytes for ``st.image``: a tenth of the size of the PNG Streamlit would send for a photo."""
-    out = io.BytesIO()
-    Image.fromarray(rgb).save(out, format="JPEG", quality=88)
-    return out.getvalue()

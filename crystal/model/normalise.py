@@ -1,17 +1,17 @@
-"""Make drop images from any imager look alike before the CNN sees them.
+"""Make drop photos from any imager look alike before the CNN sees them.
 
 Other labs' images differ in resolution, colour cast, polariser tint, exposure, gamma, uneven
 lighting and framing; none of that says anything about crystals. We keep only what does:
 
 - each pixel's brightest channel (HSV's *value*), which a change of hue or saturation leaves as it
   is: luma would turn a polariser's colours into grey-level texture;
-- resized so the frame always has the same long side (a 2560-pixel and a 1280-pixel image become
-  the same picture);
+- resized to a fixed long side (a 2560-pixel and a 1280-pixel photo of a drop become the same
+  picture);
 - a *local* contrast normalisation, which removes slow illumination gradients, exposure and most
   of a gamma change, and leaves the sharp edges that crystals are made of. It is built from each
   pixel's neighbourhood only: no image-wide statistic, so a frame cropped tighter around the drop
   leaves the drop's pixels as they were (an image-wide scale made them 15-25 % stronger once the
-  well's dark wall was cropped away, enough to turn precipitate into "crystal").
+  well's dark wall was cropped away).
 
 >>> rgb = np.zeros((96, 128, 3), np.uint8); rgb[30:60, 40:80] = 200
 >>> normalise(rgb, long_side=64).shape
@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-LONG_SIDE = 640
 SIGMA_FRACTION = 1 / 20  # width of the "local" neighbourhood, as a share of the long side
 SOFTENING = 0.16
 """The local spread is softened by this share of the local brightness, about the median ratio of
@@ -34,13 +33,13 @@ TYPICAL_STD = 0.47
 result spans about 3 standard deviations either side of mid-grey in uint8."""
 
 
-def working_shape(height: int, width: int, long_side: int = LONG_SIDE) -> tuple[int, int]:
+def working_shape(height: int, width: int, long_side: int) -> tuple[int, int]:
     """The (height, width) an input of this size is analysed at: aspect kept, long side fixed."""
     scale = long_side / max(height, width)
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def brightness(rgb: np.ndarray, long_side: int = LONG_SIDE) -> np.ndarray:
+def brightness(rgb: np.ndarray, long_side: int) -> np.ndarray:
     """Grey levels in [0, 1] at working size: each pixel's brightest channel, so hue no longer matters."""
     value = np.asarray(rgb).max(axis=2).astype(np.float32) / 255.0
     h, w = working_shape(*value.shape, long_side)
@@ -69,7 +68,7 @@ def local_contrast(grey: np.ndarray, sigma: float) -> np.ndarray:
     return detail / (spread + SOFTENING * local_mean + 1e-6) / TYPICAL_STD
 
 
-def normalise(rgb: np.ndarray, long_side: int = LONG_SIDE) -> np.ndarray:
+def normalise(rgb: np.ndarray, long_side: int) -> np.ndarray:
     """RGB uint8 of any size -> (h, w) grey uint8 at working size, locally contrast-normalised.
 
     uint8 with mid-grey at 128 and a typical photo's 3 standard deviations to either side, so the

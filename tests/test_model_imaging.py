@@ -1,12 +1,12 @@
-"""The imaging changes do what their names say, and the normalisation cancels the simple ones."""
-import json
-
+"""The imaging changes do what their names say, the normalisation cancels the simple ones, and the
+robustness table names the changes that miss a goal."""
 import numpy as np
 import pytest
 
 from crystal.images import load_rgb
-from crystal.normalise import brightness, local_contrast, normalise
-from crystal.robustness import CHANGES, add_to_card
+from crystal.model.imaging import CHANGES
+from crystal.model.normalise import brightness, local_contrast, normalise
+from crystal.model.robustness import with_robustness
 from crystal.samples import labelled_drops
 
 
@@ -27,9 +27,9 @@ def test_changes_keep_images_valid_and_sized_as_named(rgb):
 
 
 def test_normalise_cancels_exposure_and_resolution(rgb):
-    reference = normalise(rgb).astype(float)
-    darker = normalise((rgb * 0.6).astype(np.uint8)).astype(float)
-    smaller = normalise(CHANGES["rescale to 640x480"](rgb)).astype(float)
+    reference = normalise(rgb, 640).astype(float)
+    darker = normalise((rgb * 0.6).astype(np.uint8), 640).astype(float)
+    smaller = normalise(CHANGES["rescale to 640x480"](rgb), 640).astype(float)
     assert np.abs(darker - reference).mean() < 4 and np.abs(smaller - reference).mean() < 8
 
 
@@ -38,14 +38,14 @@ def test_normalise_ignores_hue(rgb, change):
     """Luma would turn the JPEG's chroma noise, once its hue is rotated, into grey-level texture
     (15 grey levels of mean change on this photo after normalising); the brightest channel stays put."""
     turned = rgb[..., [1, 2, 0]] if change == "swap colour channels" else CHANGES[change](rgb)
-    assert np.abs(normalise(turned).astype(float) - normalise(rgb)).mean() < 0.5
+    assert np.abs(normalise(turned, 640).astype(float) - normalise(rgb, 640)).mean() < 0.5
 
 
 def test_local_contrast_of_a_tighter_frame_matches_the_whole_frame(rgb):
     """Built from each pixel's neighbourhood only: cropping the well's dark wall away must not make
     the drop's own texture stronger (an image-wide scale did, by 15-25 %, and turned precipitate
     into "crystal"). Compared away from the crop's edges, where the neighbourhoods are the same."""
-    grey, sigma = brightness(rgb), 32.0
+    grey, sigma = brightness(rgb, 640), 32.0
     whole = local_contrast(grey, sigma)
     tight = local_contrast(grey[100:400, 150:550], sigma)
     margin = int(3 * sigma)
@@ -54,21 +54,15 @@ def test_local_contrast_of_a_tighter_frame_matches_the_whole_frame(rgb):
     assert np.abs(inner_tight - inner_whole).mean() < 0.01 * np.abs(inner_whole).mean()
 
 
-def test_table_goes_into_the_card_with_one_limit_naming_the_changes_that_miss_a_goal(tmp_path):
-    card = tmp_path / "model_card.json"
-    card.write_text(json.dumps({"limits": ["Only 16 photos."]}))
+def test_the_table_goes_into_the_card_with_one_limit_naming_the_changes_that_miss_a_goal():
     table = {"n": 16, "changes": [{"change": "mirror", "flips": 0, "correct": 15},
                                   {"change": "crop to 60% of frame", "flips": 5, "correct": 10},
                                   {"change": "hue rotation", "flips": 1, "correct": 14}]}  # fmt: skip
-    add_to_card(card, table)
-    add_to_card(card, table)  # a second run replaces its own limits instead of stacking them
-    written = json.loads(card.read_text())
-    assert written["robustness"]["changes"] == table["changes"]
-    assert written["limits"][0] == "Only 16 photos."
-    assert len(written["limits"]) == 2
-    weak = written["limits"][1]
+    card = with_robustness(with_robustness({"limits": ["Only 16 photos."]}, table), table)  # replaced, not stacked
+    assert card["robustness"]["changes"] == table["changes"]
+    assert card["limits"][0] == "Only 16 photos." and len(card["limits"]) == 2
+    weak = card["limits"][1]
     assert "mirror" not in weak  # meets both goals
     assert "crop to 60% of frame (5 changed, 10 right)" in weak  # too many flips
     assert "hue rotation (1 changed, 14 right)" in weak  # too few right
-    add_to_card(card, {"n": 16, "changes": table["changes"][:1]})  # all goals met: the old limit goes
-    assert json.loads(card.read_text())["limits"] == ["Only 16 photos."]
+    assert with_robustness(card, {"n": 16, "changes": table["changes"][:1]})["limits"] == ["Only 16 photos."]

@@ -1,0 +1,161 @@
+"""``python -m bench.pages [--repeats N]``: how quickly the pages answer, on the server and on screen.
+
+- **Playground rerun on the server**: Streamlit's AppTest edits one cell and reruns the page. Its
+  baseline is the naive way to build the same page (a pure-Python loop convolution, a trace of every
+  step, every step's figures built up front), timed as plain calls without the page around them.
+- **Crystal check in Chromium**: a drop photo the server has not seen before is uploaded to a warm
+  server, and the clock stops when its verdict and Grad-CAM are on screen. Its baseline is the same
+  upload again, answered from the cache: what the page and the browser cost without the model.
+
+Run after ``pip install -r requirements-dev.txt``; the browser part needs ``/usr/bin/chromium``.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from itertools import count
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from crystal import ops, presets  # noqa: E402
+from crystal.benchmarks.conv import loop_conv2d  # noqa: E402
+from crystal.benchmarks.timing import Measurement, median_seconds  # noqa: E402
+from crystal.samples import labelled_drops  # noqa: E402
+
+UPLOAD_GOAL = 2.0  # seconds from upload to verdict with Grad-CAM on screen, warm server
+
+
+def playground_reruns(repeats: int):
+    from streamlit.testing.v1 import AppTest
+
+    kernel = presets.KERNELS["Vertical edge (Sobel)"].values
+    for label, image, preset, cells_key in (
+        ("classic 5×5", presets.CLASSIC_IMAGE.values, presets.CLASSIC_IMAGE.name, "conv_image_cells_Classic 5×5 picture"),
+        ("random 28×28", presets.random_image(28, seed=0), presets.RANDOM_NAME, "conv_image_cells_random_28_0"),
+    ):
+        page = AppTest.from_file(str(ROOT / "pages" / "1_Convolution_and_pooling.py"), default_timeout=120)
+        page.session_state["conv_kernel"] = "Vertical edge (Sobel)"
+        page.session_state["conv_image_preset"] = preset
+        if preset == presets.RANDOM_NAME:
+            page.session_state["conv_random_size"] = 28
+        page.run()
+        values = count(2)
+
+        def edit_and_rerun() -> None:
+            page.session_state[cells_key] = {"edited_rows": {0: {"1": str(next(values))}}, "added_rows": [],
+                                             "deleted_rows": []}  # fmt: skip
+            page.run()
+            if page.exception or page.error:
+                raise RuntimeError(f"the page failed during the benchmark: {page.exception or page.error}")
+
+        rerun = median_seconds(edit_and_rerun, repeats)
+        naive = median_seconds(lambda: _naive_page_work(image, kernel), max(1, repeats // 2), warmup=0)
+        yield Measurement(f"playground rerun after a cell edit, {label}", rerun, "s", baseline=naive,
+                          note="server side (AppTest); baseline: loop conv + full trace + every step's figures")
+
+
+def _naive_page_work(image: np.ndarray, kernel: np.ndarray) -> None:
+    from ui.matrix_figures import heatmap
+
+    output = np.array(loop_conv2d(image.tolist(), kernel.tolist()))
+    for step in ops.conv_trace(image, kernel):
+        heatmap(image, window=(step.rows, step.cols))
+        heatmap(step.products)
+        heatmap(ops.partial_output(output, step.index + 1))
+
+
+def crystal_upload(repeats: int):
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.actions import pick_radio
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_idle
+
+    if not Path(CHROMIUM).exists():
+        print("(no /usr/bin/chromium: the browser figures are skipped)")
+        return
+    drop = labelled_drops()[0]
+    with serve() as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        tab.goto(f"{url}/Crystal_check", timeout=180_000)
+        wait_for_idle(tab, timeout=300)
+        pick_radio(tab, "Image source", "Upload")
+
+        def upload(data: bytes) -> float:
+            start = time.perf_counter()
+            tab.locator('input[type="file"]').set_input_files([{"name": "drop.jpg", "mimeType": "image/jpeg", "buffer": data}])
+            tab.get_by_text("Chance of crystal:").wait_for(timeout=120_000)
+            wait_for_idle(tab, quiet=0.3)
+            return time.perf_counter() - start - 0.3  # the quiet period only confirms the screen has settled
+
+        upload(_unseen_copy(drop.path, 0))  # warm the server: the first check builds the model's functions
+        fresh = statistics.median(upload(_unseen_copy(drop.path, n)) for n in range(1, repeats + 1))
+        same = _unseen_copy(drop.path, 1)
+        cached = statistics.median(upload(same) for _ in range(repeats))
+        browser.close()
+    yield Measurement("crystal check: new photo uploaded -> verdict + Grad-CAM on screen", fresh, "s", baseline=cached,
+                      note=f"goal < {UPLOAD_GOAL:g} s, warm server; baseline: the same upload from the cache")
+
+
+def _unseen_copy(path: Path, n: int) -> bytes:
+    """The photo with one pixel changed, so the server's cache has never seen its bytes."""
+    rgb = np.asarray(Image.open(path).convert("RGB")).copy()
+    rgb[0, 0] = (n * 37 % 256, n % 256, 0)
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+@contextmanager
+def serve():
+    """``streamlit run app.py`` on a free local port, for as long as the block runs."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                               "--server.port", str(port), "--server.address", "127.0.0.1"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the streamlit server did not start") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per figure (median is printed)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    for section in (playground_reruns, crystal_upload):
+        for measurement in section(args.repeats):
+            print(measurement.row(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

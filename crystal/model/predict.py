@@ -1,0 +1,132 @@
+"""Does this drop hold a crystal? One verdict, the maps that explain it, from one backbone pass.
+
+The pipeline, top-down:
+
+1. :func:`~crystal.model.drop.find_drop` finds the drop (or keeps the whole frame);
+2. :func:`~crystal.model.views.render` turns it into each of the
+   :data:`~crystal.model.views.PREDICTION_VIEWS`: grey, normalised, the drop's long side at 448
+   pixels, blanked outside the drop, upright and half-turned;
+3. the backbone gives each view's ``block4_conv3`` maps, and the head (:mod:`~crystal.model.head`)
+   turns them into log-odds, each cell's score and Grad-CAM; the verdict averages the views'
+   log-odds, and the half-turned view's maps are turned back and averaged with the upright one's.
+
+The maps are kept at the model's own resolution; :meth:`Prediction.gradcam_on` and
+:meth:`Prediction.tile_region` place them over the photo at whatever size it is shown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from crystal.model.dataset import LABELS
+from crystal.model.drop import Drop, find_drop
+from crystal.model.features import CELL, network_input, shared_backbone
+from crystal.model.fit import THRESHOLD, TrainingSet
+from crystal.model.normalise import working_shape
+from crystal.model.views import AS_TAKEN, PREDICTION_VIEWS, View, render
+from crystal.model.weights import HeadWeights
+
+MAP_STEP = CELL // 2  # working pixels per Grad-CAM value: block4_conv3 comes before the head's pooling
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A verdict and where it came from; the maps cover the drop's box as the model saw it."""
+
+    p_crystal: float
+    label: str  # "crystal" or "no_crystal"
+    log_odds: float
+    pooled: np.ndarray  # (views, 512): the head's inputs for each of PREDICTION_VIEWS
+    drop: Drop
+    working: tuple[int, int]  # (height, width) of the drop's box as the model saw it
+    tile_scores: np.ndarray  # (rows, cols) in [0, 1], one per 16x16 working pixels
+    gradcam: np.ndarray | None  # (rows, cols) in [0, 1], one per 8x8 working pixels
+
+    def covered(self, grid: tuple[int, int], step: int) -> tuple[float, float, float, float]:
+        """(top, left, bottom, right) in photo pixels that a grid of ``step`` working pixels a value
+        covers: the backbone's poolings drop the odd last row or column, so it stops short of the box."""
+        top, left, bottom, right = self.drop.box
+        scale_y, scale_x = (bottom - top) / self.working[0], (right - left) / self.working[1]
+        return (top, left, top + min(grid[0] * step, self.working[0]) * scale_y,
+                left + min(grid[1] * step, self.working[1]) * scale_x)  # fmt: skip
+
+    def tile_region(self) -> tuple[int, int, int, int]:
+        return tuple(round(v) for v in self.covered(self.tile_scores.shape, CELL))  # type: ignore[return-value]
+
+    def gradcam_on(self, shape: tuple[int, int]) -> np.ndarray:
+        """Grad-CAM laid smoothly over the part of a (height, width) picture of the photo it covers; 0 elsewhere."""
+        if self.gradcam is None:
+            raise ValueError("This prediction was made without Grad-CAM (explain=False).")
+        return _place(self.gradcam, self.covered(self.gradcam.shape, MAP_STEP), self.drop.frame, shape)
+
+
+class CrystalModel:
+    """A crystal model ready to judge photos: the shared backbone, this model's head, its card, and
+    the training features it was fitted on (for re-fitting and for telling unfamiliar photos)."""
+
+    def __init__(self, weights: HeadWeights, card: dict, training: TrainingSet, photo_sha256: list[str]):
+        from crystal.model.head import Explainer, build_crystal_model
+
+        self.weights, self.card, self.training, self.photo_sha256 = weights, card, training, photo_sha256
+        self.threshold = float(card.get("threshold", THRESHOLD))
+        self.backbone = shared_backbone()
+        self.network = build_crystal_model(self.backbone, weights)
+        self.explain = Explainer(self.network)
+
+    def predict(self, rgb: np.ndarray, *, explain: bool = True) -> Prediction:
+        """Judge one RGB uint8 photo; ``explain`` adds Grad-CAM (the head's gradients only: cheap)."""
+        drop = find_drop(rgb)
+        views = [(view, self.explain(self._maps(render(rgb, drop, view)), gradcam=explain)) for view in PREDICTION_VIEWS]
+        log_odds = float(np.mean([explanation.log_odds for _, explanation in views]))
+        p = float(1.0 / (1.0 + np.exp(-log_odds)))
+        box = drop.box
+        return Prediction(
+            p_crystal=p, label=LABELS[0] if p >= self.threshold else LABELS[1], log_odds=log_odds,
+            pooled=np.stack([explanation.pooled for _, explanation in views]), drop=drop,
+            working=working_shape(box[2] - box[0], box[3] - box[1], AS_TAKEN.long_side),
+            tile_scores=_upright_mean([(view, e.cell_scores) for view, e in views]),
+            gradcam=_upright_mean([(view, e.gradcam) for view, e in views]) if explain else None,
+        )  # fmt: skip
+
+    def _maps(self, grey: np.ndarray) -> np.ndarray:
+        return np.asarray(self.backbone.predict_on_batch(network_input(grey)), dtype=np.float32)
+
+
+def _upright_mean(grids: list[tuple[View, np.ndarray]]) -> np.ndarray:
+    """The views' maps turned back upright and averaged (half-turns keep a grid's shape; a map value
+    or so may be lost at the far edge where a side is no multiple of a cell)."""
+    upright = [turn_back(grid, view) for view, grid in grids]
+    rows, cols = min(g.shape[0] for g in upright), min(g.shape[1] for g in upright)
+    return np.mean([g[:rows, :cols] for g in upright], axis=0).astype(np.float32)
+
+
+def turn_back(grid: np.ndarray, view: View) -> np.ndarray:
+    """A map of a turned view turned back to the photo's upright frame (quarter turns and mirrors only)."""
+    if view.angle % 90:
+        raise ValueError(f"{view.name}: only quarter turns can be turned back exactly")
+    upright = np.rot90(grid, -int(view.angle // 90) % 4)
+    return np.ascontiguousarray(upright[:, ::-1] if view.mirrored else upright)
+
+
+def _place(grid: np.ndarray, covered: tuple[float, float, float, float], frame: tuple[int, int],
+           shape: tuple[int, int]) -> np.ndarray:  # fmt: skip
+    """A (height, width) picture, 0 outside ``covered`` (photo pixels of a ``frame``-sized photo), with
+    ``grid`` stretched bilinearly over it."""
+    height, width = shape
+    factor_y, factor_x = height / frame[0], width / frame[1]
+    top, left = round(covered[0] * factor_y), round(covered[1] * factor_x)
+    bottom, right = max(top + 1, round(covered[2] * factor_y)), max(left + 1, round(covered[3] * factor_x))
+    placed = np.zeros(shape, np.float32)
+    stretched = Image.fromarray(np.asarray(grid, np.float32), mode="F").resize((right - left, bottom - top),
+                                                                             Image.Resampling.BILINEAR)  # fmt: skip
+    placed[top:bottom, left:right] = np.clip(np.asarray(stretched), 0.0, 1.0)[: height - top, : width - left]
+    return placed
+
+
+def load_model(source=None) -> CrystalModel:
+    """The model in a folder, a zip of one, or a zip's bytes (default: the shipped model)."""
+    from crystal.model.store import DEFAULT_MODEL_DIR, read_model
+
+    return CrystalModel(*read_model(DEFAULT_MODEL_DIR if source is None else source))

@@ -1,0 +1,43 @@
+"""The head's learned numbers as plain arrays: what a model folder stores, and nothing that can run.
+
+A model file from a stranger must not be able to execute anything, so the head is saved as four
+NumPy arrays (read with ``allow_pickle=False``), never as a pickled or serialised Keras object.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CHANNELS = 512  # block4_conv3's feature maps: the head's inputs
+
+
+@dataclass(frozen=True)
+class HeadWeights:
+    """Everything a head learns, as plain arrays: per-feature ``mean`` and ``variance`` (the
+    standardisation) and the dense layer's ``kernel`` (512,) and ``bias``."""
+
+    mean: np.ndarray
+    variance: np.ndarray
+    kernel: np.ndarray
+    bias: float
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"mean": self.mean, "variance": self.variance, "kernel": self.kernel, "bias": np.float32(self.bias)}
+
+    @classmethod
+    def from_arrays(cls, arrays) -> "HeadWeights":
+        """From a mapping of the four arrays (an opened ``.npz``); ValueError when they do not fit a head."""
+        try:
+            mean, variance, kernel, bias = (np.asarray(arrays[key], np.float32) for key in ("mean", "variance", "kernel", "bias"))
+        except KeyError as missing:
+            raise ValueError(f"the head's {missing} array is missing") from None
+        if not (mean.shape == variance.shape == kernel.shape == (CHANNELS,)) or bias.shape != ():
+            raise ValueError("the head's arrays have the wrong shapes")
+        if not all(np.isfinite(a).all() for a in (mean, variance, kernel, bias)) or (variance <= 0).any():
+            raise ValueError("the head's arrays hold impossible numbers")
+        return cls(mean, variance, kernel, float(bias))
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))

@@ -1,0 +1,67 @@
+"""The shipped model: a verdict's parts, its maps on the photo, its invariance to a half-turn, and
+what it says about photos it never trained on (another lab's)."""
+import numpy as np
+import pytest
+
+from crystal.images import load_rgb
+from crystal.model.fit import fit
+from crystal.model.predict import load_model
+from crystal.model.store import DEFAULT_MODEL_DIR, model_zip, read_model
+from crystal.samples import OTHER_LABS_DIR, labelled_drops
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+@pytest.fixture(scope="module")
+def crystal_rgb():
+    return load_rgb(labelled_drops()[1].path)
+
+
+def test_a_verdict_and_its_maps(model, crystal_rgb):
+    p = model.predict(crystal_rgb)
+    assert p.label == ("crystal" if p.p_crystal >= model.threshold else "no_crystal")
+    assert p.pooled.shape == (2, 512) and p.drop.found
+    heat = p.gradcam_on((433, 578))
+    assert heat.shape == (433, 578) and 0 <= heat.min() and heat.max() <= 1
+    top, left, bottom, right = p.tile_region()
+    assert p.drop.box[0] == top and p.drop.box[1] == left and bottom <= p.drop.box[2] and right <= p.drop.box[3]
+    assert ((0 <= p.tile_scores) & (p.tile_scores <= 1)).all()
+
+
+def test_the_verdict_is_the_head_on_the_views_features(model, crystal_rgb):
+    """Reference arithmetic in NumPy: standardise, dense layer, mean log-odds over the views."""
+    p = model.predict(crystal_rgb, explain=False)
+    w = model.weights
+    log_odds = (((p.pooled - w.mean) / np.sqrt(w.variance)) @ w.kernel + w.bias).mean()
+    assert p.log_odds == pytest.approx(log_odds, abs=1e-3)
+
+
+def test_a_half_turned_photo_gets_the_same_chance(model, crystal_rgb):
+    """The verdict averages the upright and the half-turned drop, so turning the photo half round only
+    swaps them, up to the few rows and columns at the far edge that whole cells leave out."""
+    def log_odds(rgb):
+        return model.predict(np.ascontiguousarray(rgb), explain=False).log_odds
+
+    assert log_odds(crystal_rgb[::-1, ::-1]) == pytest.approx(log_odds(crystal_rgb), abs=0.5)
+
+
+def test_a_zip_of_the_model_predicts_the_same(model, crystal_rgb, tmp_path):
+    (tmp_path / "model.zip").write_bytes(model_zip(*read_model(DEFAULT_MODEL_DIR)))
+    again = load_model(tmp_path / "model.zip").predict(crystal_rgb, explain=False).p_crystal
+    assert again == pytest.approx(model.predict(crystal_rgb, explain=False).p_crystal, abs=1e-6)
+
+
+def test_the_shipped_head_is_the_fit_of_the_shipped_features(model):
+    refit = fit(model.training, model.card["settings"]["c"]).weights
+    np.testing.assert_allclose(refit.kernel, model.weights.kernel, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("photo", sorted((OTHER_LABS_DIR / "diamond" / "crystal").glob("*.jpg")), ids=lambda p: p.name)
+def test_another_labs_crystals_are_found(model, photo):
+    """Diamond Light Source's imager, never trained on: obvious crystals in a round well."""
+    assert model.predict(load_rgb(photo), explain=False).label == "crystal"

@@ -1,0 +1,98 @@
+"""A model on disk: written and read back as a folder or a zip, and every kind of damage refused in words."""
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+from crystal.model.fit import TrainingSet, fit
+from crystal.model.store import (CARD_FILE, FEATURES_FILE, HEAD_FILE, ModelFileError, model_zip, read_model,
+                                 save_model)
+from crystal.model.views import PREDICTION_VIEWS
+from crystal.model.weights import CHANNELS
+
+
+@pytest.fixture(scope="module")
+def parts():
+    rng = np.random.default_rng(0)
+    labels = ["crystal", "crystal", "no_crystal", "no_crystal"]
+    training = TrainingSet.from_photos([rng.normal(size=(2, CHANNELS)) for _ in labels], labels, [PREDICTION_VIEWS] * 4)
+    return fit(training, 1.0).weights, {"threshold": 0.5, "limits": ["few"]}, training, ["a" * 64, "b" * 64, "c" * 64, "d" * 64]
+
+
+def same(read, parts):
+    weights, card, training, sha = read
+    np.testing.assert_array_equal(weights.kernel, parts[0].kernel)
+    assert weights.bias == pytest.approx(parts[0].bias) and card == parts[1] and sha == parts[3]
+    np.testing.assert_array_equal(training.features, parts[2].features.astype(np.float32))
+    assert training.view.tolist() == parts[2].view.tolist()
+
+
+def test_a_folder_and_a_zip_read_back_the_same(tmp_path, parts):
+    save_model(tmp_path / "model", *parts)
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == sorted([HEAD_FILE, CARD_FILE, FEATURES_FILE])
+    same(read_model(tmp_path / "model"), parts)
+    (tmp_path / "model.zip").write_bytes(model_zip(*parts))
+    same(read_model(tmp_path / "model.zip"), parts)
+    same(read_model((tmp_path / "model.zip").read_bytes()), parts)
+
+
+def test_a_zip_of_the_folder_itself_is_read_too(tmp_path, parts):
+    """Zipping a model folder (as a file manager does) puts its files one folder down."""
+    save_model(tmp_path / "mine", *parts)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in (tmp_path / "mine").iterdir():
+            archive.write(path, f"mine/{path.name}")
+    same(read_model(buffer.getvalue()), parts)
+
+
+def damaged(parts, name: str, data: bytes | None) -> bytes:
+    """The model's zip with one file replaced (or left out, when ``data`` is None)."""
+    with zipfile.ZipFile(io.BytesIO(model_zip(*parts))) as good:
+        files = {n: good.read(n) for n in good.namelist()}
+    if data is None:
+        del files[name]
+    else:
+        files[name] = data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for n, d in files.items():
+            archive.writestr(n, d)
+    return out.getvalue()
+
+
+def npz(**arrays) -> bytes:
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    return out.getvalue()
+
+
+def pickled_npz() -> bytes:
+    return npz(mean=np.array([object()], dtype=object), variance=np.ones(3), kernel=np.ones(3), bias=np.float32(0))
+
+
+@pytest.mark.parametrize("case", ["not a zip", "head missing", "card not JSON", "head pickled", "wrong shapes",
+                                  "features truncated", "empty"])  # fmt: skip
+def test_damaged_or_foreign_models_are_refused_in_words(parts, case):
+    data = {
+        "not a zip": b"PK but not really" * 10,
+        "head missing": damaged(parts, HEAD_FILE, None),
+        "card not JSON": damaged(parts, CARD_FILE, b"{not json"),
+        "head pickled": damaged(parts, HEAD_FILE, pickled_npz()),
+        "wrong shapes": damaged(parts, HEAD_FILE, npz(mean=np.ones(3), variance=np.ones(3), kernel=np.ones(3),
+                                                      bias=np.float32(0))),
+        "features truncated": damaged(parts, FEATURES_FILE, b"PK\x03\x04"),
+        "empty": b"",
+    }[case]  # fmt: skip
+    with pytest.raises(ModelFileError, match="crystal model"):
+        read_model(data)
+
+
+def test_a_missing_folder_says_how_to_train_one(tmp_path):
+    with pytest.raises(ModelFileError, match="python -m crystal.train"):
+        read_model(tmp_path / "nothing-here")
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / HEAD_FILE).write_bytes(b"x")
+    with pytest.raises(ModelFileError, match="card.json"):
+        read_model(tmp_path / "half")
