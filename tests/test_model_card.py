@@ -24,7 +24,7 @@ def test_evaluate_on_a_worked_example():
 
 
 def test_the_words_give_each_figure_with_its_count_and_interval():
-    card = {"method": {"summary": "It looks."}, "data": {"counts": {"crystal": 6, "no_crystal": 10}},
+    card = {"method": {"summary": "It looks.", "chosen_on_the_same_photos": "Picked on these photos."}, "data": {"counts": {"crystal": 6, "no_crystal": 10}},
             "evaluation": evaluate(np.r_[np.ones(6), np.zeros(9), [0.9]], np.r_[np.ones(6), np.zeros(10)]),
             "other_labs": [{"source": "Another lab", "description": "all with crystals", "n": 3, "correct": 3,
                             "interval": [0.439, 1.0]}],
@@ -33,3 +33,4 @@ def test_the_words_give_each_figure_with_its_count_and_interval():
     assert "15 of 16 (95 % interval 72%–99%)" in text
     assert "3 of 3 (95 % interval 44%–100%)" in text and "Another lab" in text
     assert "rough" in text and "- Few photos." in text
+    assert "Picked on these photos. So these figures are somewhat optimistic." in text

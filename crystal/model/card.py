@@ -83,6 +83,9 @@ def describe_card(card: dict) -> str:
                       f"**{figure(lab['correct'], lab['n'], lab['interval'])}** judged correctly."]  # fmt: skip
     if loo or card.get("other_labs"):
         lines += ["", "_The intervals are wide because the photos are few: treat these figures as rough._"]
+    tuned = card.get("method", {}).get("chosen_on_the_same_photos")
+    if tuned:
+        lines += ["", f"**How its settings were chosen.** {tuned} So these figures are somewhat optimistic."]
     robustness = card.get("robustness")
     if robustness:
         n = robustness["n"]
