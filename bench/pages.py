@@ -39,14 +39,14 @@ UPLOAD_GOAL = 2.0  # seconds from upload to verdict with Grad-CAM on screen, war
 
 
 def playground_reruns(repeats: int):
-    from streamlit.testing.v1 import AppTest
+    from tests.conftest import app_page
 
     kernel = presets.KERNELS["Vertical edge (Sobel)"].values
     for label, image, preset, cells_key in (
         ("classic 5×5", presets.CLASSIC_IMAGE.values, presets.CLASSIC_IMAGE.name, "conv_image_cells_Classic 5×5 picture"),
         ("random 28×28", presets.random_image(28, seed=0), presets.RANDOM_NAME, "conv_image_cells_random_28_0"),
     ):
-        page = AppTest.from_file(str(ROOT / "pages" / "1_Convolution_and_pooling.py"), default_timeout=120)
+        page = app_page("pages/1_Convolution_and_pooling.py", timeout=120)  # from app.py, as streamlit run starts it
         page.session_state["conv_kernel"] = "Vertical edge (Sobel)"
         page.session_state["conv_image_preset"] = preset
         if preset == presets.RANDOM_NAME:

@@ -3,7 +3,7 @@
 Figures are medians over repeats, each next to a baseline measured in the same run, so the ratios
 hold on whatever machine runs them. Sections: conv (the playground's numerics), features (VGG16
 feature maps), crystal (verdicts and a plate of 96), training (a training from scratch and cached:
-about 15 minutes). Page-level timings live in the dev-only ``python -m bench.pages``.
+about 11 minutes). Page-level timings live in the dev-only ``python -m bench.pages``.
 """
 from __future__ import annotations
 
