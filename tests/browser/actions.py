@@ -56,7 +56,9 @@ def pick_radio(page, group: str, option: str) -> None:
 def upload(page, files: list[tuple[str, bytes]]) -> None:
     """Drop ``files`` (name, bytes) on the page's uploader and wait until every one is listed under it:
     on a busy server the upload itself can take longer than the quiet spell ``wait_for_idle`` waits for."""
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+    dropzone = page.get_by_test_id("stFileUploaderDropzoneInput")
+    dropzone.wait_for(state="attached", timeout=180_000)  # a server busy with other visitors' checks draws it late
+    dropzone.set_input_files(
         [{"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files]
     )
     for name, _ in files:  # long names are shortened on screen; the full one is the chip's title

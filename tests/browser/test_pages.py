@@ -94,7 +94,8 @@ def test_feature_maps_refuse_each_bad_upload_and_show_the_awkward_good_ones(page
     pick_radio(page, "Image source", "Upload")
     for case in bad_uploads():  # one after another, as a visitor trying file after file would
         upload(page, [(case.name, case.data)])
-        if case.refusal:
+        if case.refusal:  # wait for its own refusal: the last one stays on screen until the rerun ends
+            page.get_by_test_id("stAlertContentError").filter(has_text=case.name).first.wait_for(timeout=120_000)
             assert case.refusal in errors(page) and case.name in errors(page)
         else:  # its caption shows once the page has rerun for it; the last refusal is gone by then
             page.get_by_text(f"{case.name}:", exact=False).first.wait_for(timeout=120_000)
