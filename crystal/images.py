@@ -23,6 +23,12 @@ _LIMIT_TEXT = f"{MAX_PIXELS // 1_000_000} megapixels"
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
 
 
+def image_files(folder: Path) -> list[Path]:
+    """The files in ``folder`` whose names end in one of :data:`EXTENSIONS`, sorted by name: the
+    one rule for which files of a folder are photos (a plate, a class folder)."""
+    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower().lstrip(".") in EXTENSIONS)
+
+
 class ImageError(ValueError):
     """An image that cannot be used; ``str(err)`` is written for the person who uploaded it."""
 

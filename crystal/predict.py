@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from crystal.images import EXTENSIONS, ImageError, load_rgb
+from crystal.images import ImageError, image_files, load_rgb
 from crystal.verdict import CSV_HEADER, csv_fields
 
 
@@ -24,7 +24,7 @@ def photo_paths(paths: list[Path]) -> list[Path]:
     expanded = []
     for path in paths:
         if path.is_dir():
-            expanded += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower().lstrip(".") in EXTENSIONS)
+            expanded += image_files(path)
         else:
             expanded.append(path)
     return expanded

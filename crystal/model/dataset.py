@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from crystal.images import EXTENSIONS
+from crystal.images import image_files
 from crystal.model.views import CRYSTAL, NO_CRYSTAL
 
 LABELS = (CRYSTAL, NO_CRYSTAL)
@@ -60,7 +60,7 @@ def labelled_photos(folders: Iterable[Path], *, for_training: bool = True) -> li
         found = [Photo(path, folder, label, file_sha256(path))
                  for sub in sorted(p for p in folder.iterdir() if p.is_dir())
                  if (label := folder_label(sub.name)) is not None
-                 for path in sorted(sub.iterdir()) if path.suffix.lower().lstrip(".") in EXTENSIONS]  # fmt: skip
+                 for path in image_files(sub)]  # fmt: skip
         if not found:
             raise ValueError(f"{folder} has no photos in class folders such as gotcrystal/ and nocrystal/.")
         photos += found

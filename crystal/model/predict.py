@@ -22,7 +22,7 @@ from PIL import Image
 
 from crystal.model.dataset import LABELS
 from crystal.model.drop import Drop, find_drop
-from crystal.model.features import CELL, network_input, shared_backbone
+from crystal.model.features import CELL, FeatureMaker, shared_backbone
 from crystal.model.fit import THRESHOLD, TrainingSet
 from crystal.model.normalise import working_shape
 from crystal.model.views import AS_TAKEN, PREDICTION_VIEWS, View, render
@@ -72,13 +72,14 @@ class CrystalModel:
         self.weights, self.card, self.training, self.photo_sha256 = weights, card, training, photo_sha256
         self.threshold = float(card.get("threshold", THRESHOLD))
         self.backbone = shared_backbone()
+        self.maps = FeatureMaker(self.backbone).maps
         self.network = build_crystal_model(self.backbone, weights)
         self.explain = Explainer(self.network)
 
     def predict(self, rgb: np.ndarray, *, explain: bool = True) -> Prediction:
         """Judge one RGB uint8 photo; ``explain`` adds Grad-CAM (the head's gradients only: cheap)."""
         drop = find_drop(rgb)
-        views = [(view, self.explain(self._maps(render(rgb, drop, view)), gradcam=explain)) for view in PREDICTION_VIEWS]
+        views = [(view, self.explain(self.maps(render(rgb, drop, view)), gradcam=explain)) for view in PREDICTION_VIEWS]
         log_odds = float(np.mean([explanation.log_odds for _, explanation in views]))
         p = float(1.0 / (1.0 + np.exp(-log_odds)))
         box = drop.box
@@ -89,9 +90,6 @@ class CrystalModel:
             tile_scores=_upright_mean([(view, e.cell_scores) for view, e in views]),
             gradcam=_upright_mean([(view, e.gradcam) for view, e in views]) if explain else None,
         )  # fmt: skip
-
-    def _maps(self, grey: np.ndarray) -> np.ndarray:
-        return np.asarray(self.backbone.predict_on_batch(network_input(grey)), dtype=np.float32)
 
 
 def _upright_mean(grids: list[tuple[View, np.ndarray]]) -> np.ndarray:
