@@ -1,7 +1,8 @@
 """``python -m crystal.predict PATH... [--csv] [--model DIR|ZIP] [--output FILE [--resume]]``: one verdict per photo.
 
 A PATH may be a photo or a folder of photos (a plate, say). Each verdict is written as soon as it is
-known, with a progress bar on stderr when that is a terminal. ``--csv`` writes ``path,label,p_crystal``;
+known, with a progress bar on stderr when that is a terminal. ``--csv`` writes ``path,label,p_crystal,unfamiliar``
+(``unfamiliar`` is ``yes`` when the photo looks unlike every photo the model learned from);
 ``--output FILE`` appends those rows to FILE instead of printing, and ``--resume`` then skips the
 photos already in it, so an interrupted plate carries on where it stopped. A file that cannot be
 read gets one line on stderr (``path: why``), the others are still judged, and the exit code is 1.
@@ -66,7 +67,7 @@ class ProgressBar:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crystal.predict", description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    parser.add_argument("--csv", action="store_true", help="machine-readable rows: path,label,p_crystal")
+    parser.add_argument("--csv", action="store_true", help="machine-readable rows: path,label,p_crystal,unfamiliar")
     parser.add_argument("--model", type=Path, default=None, help="model folder or .zip (default: the shipped model)")
     parser.add_argument("--output", type=Path, default=None, help="append CSV rows to this file instead of printing")
     parser.add_argument("--resume", action="store_true", help="with --output: skip photos already in that file")
@@ -99,9 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 prediction = model.predict(rgb, explain=False)
                 if writer:
-                    writer.writerow(csv_fields(str(path), prediction.label, prediction.p_crystal))
+                    writer.writerow(csv_fields(str(path), prediction.label, prediction.p_crystal, prediction.unfamiliar))
                 else:
-                    out.write(f"{prediction.label:<11} {prediction.p_crystal:6.1%}  {path}\n")
+                    caution = "  (unfamiliar: looks unlike its training photos)" if prediction.unfamiliar else ""
+                    out.write(f"{prediction.label:<11} {prediction.p_crystal:6.1%}  {path}{caution}\n")
                 out.flush()
             bar.step()
     finally:

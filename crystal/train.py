@@ -1,7 +1,9 @@
 """``python -m crystal.train FOLDER [FOLDER ...] [--out DIR] [--judge DIR ...] [--robustness]``: train a crystal model.
 
 Each FOLDER holds class folders (gotcrystal/, nocrystal/, ...: :mod:`crystal.model.dataset` has the
-rule). The model folder written to ``--out`` (default: the shipped ``models/crystal``) holds the
+rule). The first FOLDER is the base training set (``samples/drops``); further folders are a lab's
+own photos, weighted so that together they count as much as the base photos, and the card gives
+leave-one-out per folder and per photo. The model folder written to ``--out`` (default: the shipped ``models/crystal``) holds the
 head's weights, its card and every training view's features (:mod:`crystal.model.store`).
 ``--judge`` folders are only judged, never trained on; their figures go into the card as another
 lab's. Features are cached in ``.cache/features/`` by file hash, so a second run is quick.
@@ -44,10 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         from crystal.model.robustness import run_with_robustness
 
         card = run_with_robustness(run, progress)
-    save_model(args.out, run.head.weights, card, run.training, [p.sha256 for p in run.photos])
+    save_model(args.out, run.model(card))
     loo = card["evaluation"]
     print(f"leave-one-out: {loo['correct']} of {loo['n']} correct; "
           + "; ".join(f"{lab['source']}: {lab['correct']} of {lab['n']}" for lab in card["other_labs"]))
+    if len(loo["per_folder"]) > 1:
+        print("per folder: " + "; ".join(f"{f['folder']}: {f['correct']} of {f['n']}" for f in loo["per_folder"]))
     print(f"wrote {args.out} in {time.perf_counter() - start:.0f} s")
     return 0
 

@@ -11,8 +11,15 @@ from collections.abc import Iterable
 
 import numpy as np
 
-CSV_HEADER = ("path", "label", "p_crystal")
+CSV_HEADER = ("path", "label", "p_crystal", "unfamiliar")
+PAGE_CSV_HEADER = (*CSV_HEADER, "model", "your_label")
+"""The page's download: the command line's columns, then which model gave the verdict (shipped or
+adapted) and the label the user gave the photo, if any."""
 VERDICT_TEXT = {"crystal": "Crystal", "no_crystal": "No crystal"}
+UNFAMILIAR_TEXT = (
+    "This photo looks unlike the photos this model learned from (its brightness, colour or size): treat the "
+    "verdict with caution, or teach the model with a few of your own photos (below the results)."
+)
 
 
 def confidence_words(p_crystal: float, threshold: float = 0.5) -> str:
@@ -60,22 +67,22 @@ def scale_region(region: tuple[int, int, int, int], factor: float) -> tuple[int,
     return tuple(int(round(v * factor)) for v in region)  # type: ignore[return-value]
 
 
-def results_csv(rows: Iterable[tuple[str, str, float]]) -> str:
-    """``path,label,p_crystal`` rows, the format of ``python -m crystal.predict --csv``.
+def results_csv(rows: Iterable[tuple], header: tuple[str, ...] = PAGE_CSV_HEADER) -> str:
+    """A CSV of ``(path, label, p_crystal, unfamiliar, *more)`` rows under ``header``.
 
     Examples
     --------
-    >>> print(results_csv([("a.jpg", "crystal", 0.91234)]), end="")
-    path,label,p_crystal
-    a.jpg,crystal,0.9123
+    >>> print(results_csv([("a.jpg", "crystal", 0.91234, False, "shipped", "")]), end="")
+    path,label,p_crystal,unfamiliar,model,your_label
+    a.jpg,crystal,0.9123,no,shipped,
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow(header)
     writer.writerows(csv_fields(*row) for row in rows)
     return out.getvalue()
 
 
-def csv_fields(path: str, label: str, p_crystal: float) -> tuple[str, str, str]:
+def csv_fields(path: str, label: str, p_crystal: float, unfamiliar: bool, *more: str) -> tuple[str, ...]:
     """One row's fields: the page's download and the CLI print the chance with the same precision."""
-    return path, label, f"{p_crystal:.4f}"
+    return path, label, f"{p_crystal:.4f}", "yes" if unfamiliar else "no", *more

@@ -51,13 +51,13 @@ def test_a_half_turned_photo_gets_the_same_chance(model, crystal_rgb):
 
 
 def test_a_zip_of_the_model_predicts_the_same(model, crystal_rgb, tmp_path):
-    (tmp_path / "model.zip").write_bytes(model_zip(*read_model(DEFAULT_MODEL_DIR)))
+    (tmp_path / "model.zip").write_bytes(model_zip(read_model(DEFAULT_MODEL_DIR)))
     again = load_model(tmp_path / "model.zip").predict(crystal_rgb, explain=False).p_crystal
     assert again == pytest.approx(model.predict(crystal_rgb, explain=False).p_crystal, abs=1e-6)
 
 
 def test_the_shipped_head_is_the_fit_of_the_shipped_features(model):
-    refit = fit(model.training, model.card["settings"]["c"]).weights
+    refit = fit(model.data.training, model.card["settings"]["c"]).weights
     np.testing.assert_allclose(refit.kernel, model.weights.kernel, rtol=1e-4, atol=1e-5)
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from crystal.model.fit import TrainingSet, fit
-from crystal.model.store import (CARD_FILE, FEATURES_FILE, HEAD_FILE, ModelFileError, model_zip, read_model,
+from crystal.model.familiarity import APPEARANCE_SIZE
+from crystal.model.store import (CARD_FILE, FEATURES_FILE, HEAD_FILE, ModelData, ModelFileError, model_zip, read_model,
                                  save_model)
 from crystal.model.views import PREDICTION_VIEWS
 from crystal.model.weights import CHANNELS
@@ -17,29 +18,32 @@ def parts():
     rng = np.random.default_rng(0)
     labels = ["crystal", "crystal", "no_crystal", "no_crystal"]
     training = TrainingSet.from_photos([rng.normal(size=(2, CHANNELS)) for _ in labels], labels, [PREDICTION_VIEWS] * 4)
-    return fit(training, 1.0).weights, {"threshold": 0.5, "limits": ["few"]}, training, ["a" * 64, "b" * 64, "c" * 64, "d" * 64]
+    return ModelData(fit(training, 1.0).weights, {"threshold": 0.5, "limits": ["few"]}, training,
+                     ["a" * 64, "b" * 64, "c" * 64, "d" * 64], rng.random((4, APPEARANCE_SIZE)).astype(np.float32),
+                     np.array([False, False, False, True]))  # fmt: skip
 
 
-def same(read, parts):
-    weights, card, training, sha = read
-    np.testing.assert_array_equal(weights.kernel, parts[0].kernel)
-    assert weights.bias == pytest.approx(parts[0].bias) and card == parts[1] and sha == parts[3]
-    np.testing.assert_array_equal(training.features, parts[2].features.astype(np.float32))
-    assert training.view.tolist() == parts[2].view.tolist()
+def same(read: ModelData, parts: ModelData):
+    np.testing.assert_array_equal(read.weights.kernel, parts.weights.kernel)
+    assert read.weights.bias == pytest.approx(parts.weights.bias) and read.card == parts.card
+    assert read.photo_sha256 == parts.photo_sha256 and read.local.tolist() == parts.local.tolist()
+    np.testing.assert_array_equal(read.training.features, parts.training.features.astype(np.float32))
+    np.testing.assert_array_equal(read.appearance, parts.appearance)
+    assert read.training.view.tolist() == parts.training.view.tolist()
 
 
 def test_a_folder_and_a_zip_read_back_the_same(tmp_path, parts):
-    save_model(tmp_path / "model", *parts)
+    save_model(tmp_path / "model", parts)
     assert sorted(p.name for p in (tmp_path / "model").iterdir()) == sorted([HEAD_FILE, CARD_FILE, FEATURES_FILE])
     same(read_model(tmp_path / "model"), parts)
-    (tmp_path / "model.zip").write_bytes(model_zip(*parts))
+    (tmp_path / "model.zip").write_bytes(model_zip(parts))
     same(read_model(tmp_path / "model.zip"), parts)
     same(read_model((tmp_path / "model.zip").read_bytes()), parts)
 
 
 def test_a_zip_of_the_folder_itself_is_read_too(tmp_path, parts):
     """Zipping a model folder (as a file manager does) puts its files one folder down."""
-    save_model(tmp_path / "mine", *parts)
+    save_model(tmp_path / "mine", parts)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in (tmp_path / "mine").iterdir():
@@ -49,7 +53,7 @@ def test_a_zip_of_the_folder_itself_is_read_too(tmp_path, parts):
 
 def damaged(parts, name: str, data: bytes | None) -> bytes:
     """The model's zip with one file replaced (or left out, when ``data`` is None)."""
-    with zipfile.ZipFile(io.BytesIO(model_zip(*parts))) as good:
+    with zipfile.ZipFile(io.BytesIO(model_zip(parts))) as good:
         files = {n: good.read(n) for n in good.namelist()}
     if data is None:
         del files[name]

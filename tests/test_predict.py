@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from crystal.model.store import DEFAULT_MODEL_DIR, model_zip, read_model
-from crystal.samples import labelled_drops
+from crystal.samples import OTHER_LABS_DIR, labelled_drops
 
 from .conftest import ROOT
 
@@ -43,11 +43,17 @@ def test_csv_on_photos_and_bad_files(tmp_path):
     result = run_cli(good[0], str(bad), str(tmp_path / "missing.tif"), str(empty), good[1], "--csv")
     assert result.returncode == 1
     table = rows(result.stdout)
-    assert table[0] == ["path", "label", "p_crystal"] and [r[0] for r in table[1:]] == good
-    for _, label, p in table[1:]:
-        assert label in ("crystal", "no_crystal") and 0.0 <= float(p) <= 1.0
+    assert table[0] == ["path", "label", "p_crystal", "unfamiliar"] and [r[0] for r in table[1:]] == good
+    for _, label, p, unfamiliar in table[1:]:
+        assert label in ("crystal", "no_crystal") and 0.0 <= float(p) <= 1.0 and unfamiliar == "no"  # our lab's
     errors = our_lines(result.stderr)
     assert len(errors) == 3 and all(line.startswith(str(tmp_path)) for line in errors) and "Traceback" not in result.stderr
+
+
+def test_another_labs_photos_are_marked_unfamiliar():
+    result = run_cli(str(OTHER_LABS_DIR / "diamond" / "crystal"), "--csv")
+    assert result.returncode == 0
+    assert [row[3] for row in rows(result.stdout)[1:]] == ["yes"] * 3
 
 
 def test_a_folder_is_a_plate_and_resume_skips_what_is_done(tmp_path):
@@ -63,7 +69,7 @@ def test_a_folder_is_a_plate_and_resume_skips_what_is_done(tmp_path):
     again = run_cli(str(plate), "--output", str(out), "--resume")
     assert again.returncode == 0
     table = rows(out.read_text())
-    assert table[0] == ["path", "label", "p_crystal"] and table.count(table[0]) == 1
+    assert table[0] == ["path", "label", "p_crystal", "unfamiliar"] and table.count(table[0]) == 1
     assert sorted(r[0] for r in table[1:]) == sorted(str(p) for p in plate.glob("*.jpg"))  # each photo once
 
 
@@ -74,7 +80,7 @@ def test_resume_without_an_output_file_is_refused(tmp_path):
 
 def test_another_model_from_a_zip_and_a_damaged_one(tmp_path):
     zipped = tmp_path / "mine.zip"
-    zipped.write_bytes(model_zip(*read_model(DEFAULT_MODEL_DIR)))
+    zipped.write_bytes(model_zip(read_model(DEFAULT_MODEL_DIR)))
     photo = str(labelled_drops()[0].path)
     shipped, mine = run_cli(photo, "--csv"), run_cli(photo, "--csv", "--model", str(zipped))
     assert mine.returncode == 0 and rows(mine.stdout) == rows(shipped.stdout)

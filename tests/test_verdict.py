@@ -40,9 +40,11 @@ def test_scale_region_rounds_to_pixels():
     assert scale_region((10, 21, 100, 201), 0.5) == (5, 10, 50, 100)
 
 
-def test_results_csv_reads_back_with_the_cli_header():
-    text = results_csv([("a, b.jpg", "crystal", 0.912345), ("c.png", "no_crystal", 0.0)])
+def test_results_csv_reads_back_with_the_cli_columns_first():
+    text = results_csv([("a, b.jpg", "crystal", 0.912345, True, "adapted", "crystal"),
+                        ("c.png", "no_crystal", 0.0, False, "shipped", "")])  # fmt: skip
     rows = list(csv.reader(io.StringIO(text)))
-    assert tuple(rows[0]) == CSV_HEADER == ("path", "label", "p_crystal")
-    assert rows[1] == ["a, b.jpg", "crystal", "0.9123"]
-    assert rows[2] == ["c.png", "no_crystal", "0.0000"]
+    assert tuple(rows[0][:4]) == CSV_HEADER == ("path", "label", "p_crystal", "unfamiliar")
+    assert rows[0][4:] == ["model", "your_label"]
+    assert rows[1] == ["a, b.jpg", "crystal", "0.9123", "yes", "adapted", "crystal"]
+    assert rows[2] == ["c.png", "no_crystal", "0.0000", "no", "shipped", ""]

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from crystal.model.dataset import LABELS
+from crystal.model.familiarity import FLAGGED_SHARE, Familiarity
 from crystal.model.fit import THRESHOLD
 
 Z_95 = 1.959964
@@ -53,10 +54,24 @@ def figure(correct: int, n: int, interval) -> str:
 
 
 def make_card(*, settings: dict, data: dict, evaluation: dict, other_labs: list[dict], method: dict,
-              limits: list[str]) -> dict:  # fmt: skip
+              unfamiliar: dict, limits: list[str]) -> dict:  # fmt: skip
     """The card's fields in one order, dated today."""
     return {"created": datetime.date.today().isoformat(), "threshold": THRESHOLD, "settings": settings,
-            "method": method, "data": data, "evaluation": evaluation, "other_labs": other_labs, "limits": limits}
+            "method": method, "data": data, "evaluation": evaluation, "other_labs": other_labs,
+            "unfamiliar": unfamiliar, "limits": limits}
+
+
+def familiarity_entry(rule: Familiarity) -> dict:
+    """How the 'unfamiliar' rule was set, for the card."""
+    return {
+        "method": "a photo is unfamiliar when its appearance as taken (grey-level histogram, colourfulness, the drop's "
+                  "size in pixels) is farther from every training photo's than the threshold; the threshold is set by "
+                  "leave-one-out over the training photos, each measured against the others, so that at most "
+                  f"{FLAGGED_SHARE:.0%} of them are flagged",
+        "threshold": round(rule.threshold, 4),
+        "n": len(rule.held_out),
+        "flagged_when_held_out": rule.flagged_when_held_out,
+    }  # fmt: skip
 
 
 def describe_card(card: dict) -> str:
@@ -78,9 +93,28 @@ def describe_card(card: dict) -> str:
             f"correctly: {confusion[0][0]} of {sum(confusion[0])} drops with crystals were found, and {confusion[1][1]} "
             f"of {sum(confusion[1])} drops without crystals were called clear.",
         ]
+        folders = loo.get("per_folder", [])
+        if len(folders) > 1:
+            lines += ["", *(f"- {entry['folder']}: {figure(entry['correct'], entry['n'], entry['interval'])} right"
+                            for entry in folders)]  # fmt: skip
     for lab in card.get("other_labs", []):
+        flagged = f" It called {lab['unfamiliar']} of {lab['n']} unfamiliar." if "unfamiliar" in lab else ""
         lines += ["", f"**{lab['source']}** ({lab['n']} photos, {lab['description']}, never trained on): "
-                      f"**{figure(lab['correct'], lab['n'], lab['interval'])}** judged correctly."]  # fmt: skip
+                      f"**{figure(lab['correct'], lab['n'], lab['interval'])}** judged correctly.{flagged}"]  # fmt: skip
+    adapted = card.get("adapted")
+    if adapted:
+        mine, base = adapted["leave_one_out"], adapted["base_model_on_the_same_photos"]
+        lines += ["", f"**Taught with {mine['n']} of your photos** ({adapted['counts'].get('crystal', 0)} with crystals, "
+                      f"{adapted['counts'].get('no_crystal', 0)} without; each counts as much as {adapted['weight_each']:g} "
+                      f"of its original photos). Each of your photos judged by a model taught without it: "
+                      f"**{figure(mine['correct'], mine['n'], mine['interval'])}** right; the shipped model got "
+                      f"{figure(base['correct'], base['n'], base['interval'])} right on the same photos."]  # fmt: skip
+    unfamiliar = card.get("unfamiliar")
+    if unfamiliar:
+        lines += ["", f"**When it says 'unfamiliar'.** It compares how each photo looks as taken (brightness, contrast, "
+                      f"colour, the drop's size in pixels) with its {unfamiliar['n']} training photos. The limit was set "
+                      f"by holding each training photo out in turn: {unfamiliar['flagged_when_held_out']} of "
+                      f"{unfamiliar['n']} would have been called unfamiliar."]  # fmt: skip
     if loo or card.get("other_labs"):
         lines += ["", "_The intervals are wide because the photos are few: treat these figures as rough._"]
     tuned = card.get("method", {}).get("chosen_on_the_same_photos")

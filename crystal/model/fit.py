@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from crystal.model.weights import HeadWeights, sigmoid
+from crystal.model.weights import HeadWeights
 from crystal.model.views import CRYSTAL, PREDICTION_VIEWS, View
 
 C_CHOICES = (0.1, 1.0, 10.0)
@@ -60,6 +60,17 @@ class TrainingSet:
         return replace(self, features=self.features[rows], labels=self.labels[rows], photo=photo,
                        view=self.view[rows], weight=self.weight[rows])  # fmt: skip
 
+    def joined(self, other: "TrainingSet") -> "TrainingSet":
+        """This set's rows, then ``other``'s, its photos numbered after this set's."""
+        return TrainingSet(*(np.concatenate([mine, theirs]) for mine, theirs in (
+            (self.features, other.features), (self.labels, other.labels), (self.photo, other.photo + self.photos),
+            (self.view, other.view), (self.weight, other.weight))))  # fmt: skip
+
+    def weighted(self, photo_weight: float) -> "TrainingSet":
+        """The same rows, each photo's rows sharing ``photo_weight`` equally."""
+        rows_per_photo = np.bincount(self.photo)[self.photo]
+        return replace(self, weight=np.full(len(self.photo), photo_weight) / rows_per_photo)
+
     def without(self, held_out: int) -> "TrainingSet":
         """Every row but the held-out photo's."""
         return self.subset(self.photo != held_out)
@@ -74,6 +85,16 @@ class TrainingSet:
         return float(self.labels[(self.photo == photo) & np.isin(self.view, [v.name for v in PREDICTION_VIEWS])][0])
 
 
+def local_weight(base_photos: int, local_photos: int) -> float:
+    """How much each of a lab's own photos counts, a base training photo counting 1: together they
+    count as much as all the base photos, so a handful can move the head, and each at least 1.
+
+    >>> local_weight(16, 4), local_weight(16, 40)
+    (4.0, 1.0)
+    """
+    return max(1.0, base_photos / max(local_photos, 1))
+
+
 @dataclass(frozen=True)
 class FittedHead:
     """A fitted logistic regression and the same numbers as the Keras head's :class:`HeadWeights`."""
@@ -83,8 +104,7 @@ class FittedHead:
 
     def p_crystal(self, pooled: np.ndarray) -> float:
         """The chance of a crystal from pooled features, (512,) or (views, 512) averaged in log-odds."""
-        standardised = (np.atleast_2d(pooled) - self.weights.mean) / np.sqrt(self.weights.variance)
-        return float(sigmoid(np.mean(self.regression.decision_function(standardised))))
+        return self.weights.p_crystal(pooled)
 
 
 def fit(data: TrainingSet, c: float) -> FittedHead:

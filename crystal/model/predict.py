@@ -22,11 +22,12 @@ from PIL import Image
 
 from crystal.model.dataset import LABELS
 from crystal.model.drop import Drop, find_drop
+from crystal.model.familiarity import Familiarity, appearance
 from crystal.model.features import CELL, FeatureMaker, shared_backbone
-from crystal.model.fit import THRESHOLD, TrainingSet
+from crystal.model.fit import THRESHOLD
 from crystal.model.normalise import working_shape
+from crystal.model.store import ModelData
 from crystal.model.views import AS_TAKEN, PREDICTION_VIEWS, View, render
-from crystal.model.weights import HeadWeights
 
 MAP_STEP = CELL // 2  # working pixels per Grad-CAM value: block4_conv3 comes before the head's pooling
 
@@ -39,6 +40,8 @@ class Prediction:
     label: str  # "crystal" or "no_crystal"
     log_odds: float
     pooled: np.ndarray  # (views, 512): the head's inputs for each of PREDICTION_VIEWS
+    appearance: np.ndarray  # how the photo looks as taken (crystal.model.familiarity)
+    unfamiliar: bool  # it looks unlike every photo the model learned from
     drop: Drop
     working: tuple[int, int]  # (height, width) of the drop's box as the model saw it
     tile_scores: np.ndarray  # (rows, cols) in [0, 1], one per 16x16 working pixels
@@ -62,19 +65,38 @@ class Prediction:
         return _place(self.gradcam, self.covered(self.gradcam.shape, MAP_STEP), self.drop.frame, shape)
 
 
-class CrystalModel:
-    """A crystal model ready to judge photos: the shared backbone, this model's head, its card, and
-    the training features it was fitted on (for re-fitting and for telling unfamiliar photos)."""
+@dataclass(frozen=True)
+class Verdict:
+    """What a model says about a photo, from its pooled features and appearance alone."""
 
-    def __init__(self, weights: HeadWeights, card: dict, training: TrainingSet, photo_sha256: list[str]):
+    p_crystal: float
+    label: str
+    unfamiliar: bool
+
+
+class CrystalModel:
+    """A crystal model ready to judge photos: the shared backbone, this model's head, and its
+    :class:`~crystal.model.store.ModelData` (card, training features, training photos' appearance)."""
+
+    def __init__(self, data: ModelData):
         from crystal.model.head import Explainer, build_crystal_model
 
-        self.weights, self.card, self.training, self.photo_sha256 = weights, card, training, photo_sha256
-        self.threshold = float(card.get("threshold", THRESHOLD))
+        self.data, self.weights, self.card = data, data.weights, data.card
+        self.threshold = float(data.card.get("threshold", THRESHOLD))
+        self.familiarity = Familiarity.fit(data.appearance)
         self.backbone = shared_backbone()
         self.maps = FeatureMaker(self.backbone).maps
-        self.network = build_crystal_model(self.backbone, weights)
+        self.network = build_crystal_model(self.backbone, data.weights)
         self.explain = Explainer(self.network)
+
+    def label(self, p_crystal: float) -> str:
+        return LABELS[0] if p_crystal >= self.threshold else LABELS[1]
+
+    def judge(self, pooled: np.ndarray, description: np.ndarray) -> Verdict:
+        """The verdict on a photo another model has checked: its pooled features and appearance
+        (a :class:`Prediction`'s) are all the head needs, so no backbone pass is made."""
+        p = self.weights.p_crystal(pooled)
+        return Verdict(p, self.label(p), self.familiarity.unfamiliar(description))
 
     def predict(self, rgb: np.ndarray, *, explain: bool = True) -> Prediction:
         """Judge one RGB uint8 photo; ``explain`` adds Grad-CAM (the head's gradients only: cheap)."""
@@ -82,10 +104,11 @@ class CrystalModel:
         views = [(view, self.explain(self.maps(render(rgb, drop, view)), gradcam=explain)) for view in PREDICTION_VIEWS]
         log_odds = float(np.mean([explanation.log_odds for _, explanation in views]))
         p = float(1.0 / (1.0 + np.exp(-log_odds)))
-        box = drop.box
+        box, description = drop.box, appearance(rgb, drop)
         return Prediction(
-            p_crystal=p, label=LABELS[0] if p >= self.threshold else LABELS[1], log_odds=log_odds,
-            pooled=np.stack([explanation.pooled for _, explanation in views]), drop=drop,
+            p_crystal=p, label=self.label(p), log_odds=log_odds,
+            pooled=np.stack([explanation.pooled for _, explanation in views]), appearance=description,
+            unfamiliar=self.familiarity.unfamiliar(description), drop=drop,
             working=working_shape(box[2] - box[0], box[3] - box[1], AS_TAKEN.long_side),
             tile_scores=_upright_mean([(view, e.cell_scores) for view, e in views]),
             gradcam=_upright_mean([(view, e.gradcam) for view, e in views]) if explain else None,
@@ -127,4 +150,4 @@ def load_model(source=None) -> CrystalModel:
     """The model in a folder, a zip of one, or a zip's bytes (default: the shipped model)."""
     from crystal.model.store import DEFAULT_MODEL_DIR, read_model
 
-    return CrystalModel(*read_model(DEFAULT_MODEL_DIR if source is None else source))
+    return CrystalModel(read_model(DEFAULT_MODEL_DIR if source is None else source))

@@ -3,8 +3,9 @@
 =================  ================================================================================
 ``head.npz``       the head's weights (:class:`~crystal.model.weights.HeadWeights`), four arrays
 ``card.json``      the model card (:mod:`~crystal.model.card`): data, method, figures, limits
-``features.npz``   every training view's pooled features, labels, weights and the photos' hashes,
-                   so a head can be re-fitted without touching the backbone
+``features.npz``   every training view's pooled features, labels and weights, and per photo its
+                   hash, its appearance (:mod:`~crystal.model.familiarity`) and whether it is one
+                   of a lab's own: so a head can be re-fitted without touching the backbone
 =================  ================================================================================
 
 Nothing in it is pickled or serialised code: loading reads arrays (``allow_pickle=False``) and
@@ -16,10 +17,12 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from crystal.model.familiarity import APPEARANCE_SIZE
 from crystal.model.fit import TrainingSet
 from crystal.model.weights import CHANNELS, HeadWeights
 
@@ -34,36 +37,52 @@ class ModelFileError(ValueError):
     """A model folder or zip that cannot be used; ``str(err)`` says why and what to do."""
 
 
-def save_model(folder: Path, weights: HeadWeights, card: dict, training: TrainingSet, photo_sha256: list[str]) -> None:
+@dataclass(frozen=True)
+class ModelData:
+    """Everything a crystal model is, as data: the head's weights, its card, the training views'
+    features, and per training photo (in the order of ``training.photo``) its file hash, its
+    appearance and whether it is one of a lab's own photos rather than a base training photo."""
+
+    weights: HeadWeights
+    card: dict
+    training: TrainingSet
+    photo_sha256: list[str]
+    appearance: np.ndarray  # (photos, APPEARANCE_SIZE)
+    local: np.ndarray  # (photos,) bool
+
+
+def save_model(folder: Path, model: ModelData) -> None:
     """Write the three files of a model into ``folder`` (created if needed)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, data in model_files(weights, card, training, photo_sha256).items():
+    for name, data in model_files(model).items():
         (folder / name).write_bytes(data)
 
 
-def model_zip(weights: HeadWeights, card: dict, training: TrainingSet, photo_sha256: list[str]) -> bytes:
+def model_zip(model: ModelData) -> bytes:
     """The same files as :func:`save_model` writes, as one zip (what the page offers to download)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in model_files(weights, card, training, photo_sha256).items():
+        for name, data in model_files(model).items():
             archive.writestr(name, data)
     return out.getvalue()
 
 
-def model_files(weights: HeadWeights, card: dict, training: TrainingSet, photo_sha256: list[str]) -> dict[str, bytes]:
+def model_files(model: ModelData) -> dict[str, bytes]:
+    training = model.training
     return {
-        HEAD_FILE: _npz(weights.arrays()),
-        CARD_FILE: (json.dumps(card, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        HEAD_FILE: _npz(model.weights.arrays()),
+        CARD_FILE: (json.dumps(model.card, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
         FEATURES_FILE: _npz({"features": training.features.astype(np.float32), "labels": training.labels,
                              "photo": training.photo, "view": training.view, "weight": training.weight,
-                             "photo_sha256": np.array(photo_sha256)}),  # fmt: skip
+                             "photo_sha256": np.array(model.photo_sha256),
+                             "appearance": np.asarray(model.appearance, np.float32),
+                             "local": np.asarray(model.local, bool)}),  # fmt: skip
     }
 
 
-def read_model(source: Path | bytes) -> tuple[HeadWeights, dict, TrainingSet, list[str]]:
-    """Weights, card, training features and the training photos' hashes from a model folder, a
-    ``.zip`` of one (a path), or a zip's bytes (an upload)."""
+def read_model(source: Path | bytes) -> ModelData:
+    """A model from a model folder, a ``.zip`` of one (a path), or a zip's bytes (an upload)."""
     files = _read_files(source)
     name = "the uploaded model" if isinstance(source, (bytes, bytearray)) else str(source)
     try:
@@ -72,12 +91,13 @@ def read_model(source: Path | bytes) -> tuple[HeadWeights, dict, TrainingSet, li
         card = json.loads(files[CARD_FILE].decode("utf-8"))
         with np.load(io.BytesIO(files[FEATURES_FILE]), allow_pickle=False) as arrays:
             training = TrainingSet(*(np.asarray(arrays[key]) for key in ("features", "labels", "photo", "view", "weight")))
-            photo_sha256 = [str(sha) for sha in arrays["photo_sha256"]]
+            model = ModelData(weights, card, training, [str(sha) for sha in arrays["photo_sha256"]],
+                              np.asarray(arrays["appearance"], np.float32), np.asarray(arrays["local"], bool))  # fmt: skip
     except (ValueError, KeyError, OSError, UnicodeDecodeError, zipfile.BadZipFile) as err:
         raise ModelFileError(f"{name} is damaged or not a crystal model ({err}). {TRAIN_HINT}") from None
-    if not isinstance(card, dict) or not _consistent(training, photo_sha256):
+    if not isinstance(card, dict) or not _consistent(model):
         raise ModelFileError(f"{name} is damaged or not a crystal model (its parts do not fit together). {TRAIN_HINT}")
-    return weights, card, training, photo_sha256
+    return model
 
 
 def _read_files(source: Path | bytes) -> dict[str, bytes]:
@@ -110,12 +130,14 @@ def _read_zip(file, name: str) -> dict[str, bytes]:
         raise ModelFileError(f"{name} is not a readable zip of a crystal model ({err}). {TRAIN_HINT}") from None
 
 
-def _consistent(training: TrainingSet, photo_sha256: list[str]) -> bool:
-    rows = len(training.labels)
+def _consistent(model: ModelData) -> bool:
+    training, rows, photos = model.training, len(model.training.labels), len(model.photo_sha256)
     return (training.features.ndim == 2 and training.features.shape == (rows, CHANNELS)
             and all(len(a) == rows for a in (training.photo, training.view, training.weight))
             and rows > 0 and np.isfinite(training.features).all()
-            and int(training.photo.max()) + 1 == len(photo_sha256))  # fmt: skip
+            and int(training.photo.max()) + 1 == photos
+            and model.appearance.shape == (photos, APPEARANCE_SIZE) and np.isfinite(model.appearance).all()
+            and model.local.shape == (photos,))  # fmt: skip
 
 
 def _npz(arrays: dict[str, np.ndarray]) -> bytes:

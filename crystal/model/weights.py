@@ -38,6 +38,16 @@ class HeadWeights:
             raise ValueError("the head's arrays hold impossible numbers")
         return cls(mean, variance, kernel, float(bias))
 
+    def log_odds(self, pooled: np.ndarray) -> np.ndarray:
+        """The head's log-odds for pooled features, (512,) or (views, 512): one per row."""
+        standardised = (np.atleast_2d(pooled) - self.mean) / np.sqrt(self.variance)
+        return standardised.astype(np.float64) @ self.kernel.astype(np.float64) + self.bias
+
+    def p_crystal(self, pooled: np.ndarray) -> float:
+        """The chance of a crystal from a photo's pooled features, its views averaged in log-odds
+        (as a verdict averages them), computed without the backbone or Keras."""
+        return float(sigmoid(np.mean(self.log_odds(pooled))))
+
 
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))

@@ -1,0 +1,147 @@
+"""Teach the crystal model a lab's own photos: re-fit its head on the base photos plus theirs, in seconds.
+
+No model trained on one lab's photos is right for every imager, and what counts as a crystal
+differs between labs. A lab's labelled photos fix that best, and the backbone need not see them
+again: a checked photo's pooled features (:attr:`~crystal.model.predict.Prediction.pooled`) are
+all the head needs. So adapting is
+
+1. the base model's training rows (kept in its model file) plus each local photo's rows, the local
+   photos counting :func:`~crystal.model.fit.local_weight` each, so a handful can move the head;
+2. the head fitted again on those rows with the base model's own penalty ``c`` (chosen on the base
+   photos, so the local photos' figures below are not tuned on them);
+3. the familiarity rule (:mod:`~crystal.model.familiarity`) set again with the local photos among
+   the training photos;
+4. leave-one-out over the local photos: each judged by a head adapted without it, next to the
+   base model's verdict on the same photo, so a lab sees what teaching bought on its own imager.
+
+An adapted model is an ordinary :class:`~crystal.model.store.ModelData`: its local photos are
+marked, so :func:`split` gives back the base and the local photos and teaching can go on later.
+"""
+from __future__ import annotations
+
+import copy
+import datetime
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from crystal.model import card as cards
+from crystal.model.dataset import LABELS
+from crystal.model.familiarity import Familiarity
+from crystal.model.fit import TrainingSet, fit, local_weight
+from crystal.model.store import ModelData
+from crystal.model.views import CRYSTAL, PREDICTION_VIEWS
+
+LOCAL_FOLDER = "your photos"
+"""How the card names the folder of photos labelled on the page."""
+
+
+@dataclass(frozen=True)
+class LocalPhoto:
+    """One of a lab's labelled photos, as the head needs it: its rows (views' pooled features, one
+    photo), its label, file hash, name and appearance; never its pixels."""
+
+    name: str
+    sha256: str
+    label: str
+    rows: TrainingSet
+    appearance: np.ndarray
+
+    @classmethod
+    def checked(cls, name: str, sha256: str, label: str, pooled: np.ndarray, appearance: np.ndarray) -> "LocalPhoto":
+        """A photo the page has checked: the pooled features of its :data:`PREDICTION_VIEWS`."""
+        if label not in LABELS:
+            raise ValueError(f"a label must be one of {LABELS}, not {label!r}")
+        return cls(name, sha256, label, TrainingSet.from_photos([pooled], [label], [PREDICTION_VIEWS]),
+                   np.asarray(appearance, np.float32))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Adapted:
+    """The adapted model, and how it and the base model judged each local photo it did not see."""
+
+    model: ModelData
+    held_out_p: np.ndarray  # (local photos,) each from a head adapted without that photo
+    base_p: np.ndarray  # (local photos,) the base model's chance for the same photos
+
+
+def split(model: ModelData) -> tuple[ModelData, list[LocalPhoto]]:
+    """The base model an adapted ``model`` was made from (its head as stored) and its local photos."""
+    names = {entry.get("sha256"): entry.get("photo") for entry in model.card.get("data", {}).get("photos", [])}
+    local = []
+    for index in np.flatnonzero(model.local):
+        rows = model.training.subset(model.training.photo == index)
+        sha = model.photo_sha256[index]
+        local.append(LocalPhoto(names.get(sha) or sha[:12], sha, LABELS[0] if rows.photo_label(0) else LABELS[1], rows,
+                                model.appearance[index]))  # fmt: skip
+    keep = ~model.local
+    card = copy.deepcopy(model.card)
+    card.pop("adapted", None)
+    card.get("data", {})["photos"] = [entry for entry in card.get("data", {}).get("photos", []) if not entry.get("local")]
+    base = ModelData(model.weights, card, model.training.subset(np.isin(model.training.photo, np.flatnonzero(keep))),
+                     [sha for sha, k in zip(model.photo_sha256, keep) if k], model.appearance[keep], model.local[keep])  # fmt: skip
+    return base, local
+
+
+def training_set(base: ModelData, local: Sequence[LocalPhoto]) -> TrainingSet:
+    """The base rows as stored, then the local photos' rows, each local photo weighted by :func:`local_weight`."""
+    weight = local_weight(base.training.photos, len(local))
+    out = base.training
+    for photo in local:
+        out = out.joined(photo.rows.weighted(weight))
+    return out
+
+
+def adapt(base: ModelData, local: Sequence[LocalPhoto]) -> Adapted:
+    """``base`` taught the ``local`` photos (at least one); see the module's docstring for the steps."""
+    if not local:
+        raise ValueError("Label at least one photo to adapt the model to.")
+    c = float(base.card.get("settings", {}).get("c", 1.0))
+    training = training_set(base, local)
+    head = fit(training, c)
+    held_out = np.array([_held_out_p(base, local, i, c) for i in range(len(local))])
+    base_p = np.array([base.weights.p_crystal(_prediction_rows(photo)) for photo in local])
+    appearance = np.concatenate([base.appearance, np.stack([photo.appearance for photo in local])])
+    card = adapted_card(base.card, local, c, held_out, base_p, local_weight(base.training.photos, len(local)))
+    card["unfamiliar"] = cards.familiarity_entry(Familiarity.fit(appearance))
+    model = ModelData(head.weights, card, training, [*base.photo_sha256, *(photo.sha256 for photo in local)],
+                      appearance, np.r_[base.local, np.ones(len(local), bool)])  # fmt: skip
+    return Adapted(model, held_out, base_p)
+
+
+def _prediction_rows(photo: LocalPhoto) -> np.ndarray:
+    return photo.rows.prediction_rows(0)
+
+
+def _held_out_p(base: ModelData, local: Sequence[LocalPhoto], index: int, c: float) -> float:
+    """The chance that a head adapted without local photo ``index`` gives it."""
+    rest = [photo for i, photo in enumerate(local) if i != index]
+    return fit(training_set(base, rest), c).p_crystal(_prediction_rows(local[index]))
+
+
+def adapted_card(base_card: dict, local: Sequence[LocalPhoto], c: float, held_out: np.ndarray, base_p: np.ndarray,
+                 weight: float) -> dict:  # fmt: skip
+    """The base card with the local photos counted and named by hash, and their leave-one-out figures."""
+    card = copy.deepcopy(base_card)
+    truth = np.array([photo.label == CRYSTAL for photo in local])
+    data = card.setdefault("data", {})
+    data["photos"] = [*data.get("photos", []), *({"photo": photo.name, "folder": LOCAL_FOLDER, "label": photo.label,
+                                                 "sha256": photo.sha256, "local": True} for photo in local)]  # fmt: skip
+    adapted = cards.evaluate(held_out, truth)
+    card["adapted"] = {
+        "date": datetime.date.today().isoformat(),
+        "method": f"the base model's head fitted again on its training photos plus {len(local)} local photos, each "
+                  f"local photo counting {weight:g} base photos, with the base model's penalty C={c:g}; leave-one-out: "
+                  "each local photo judged by a head adapted without it",
+        "counts": {label: int(sum(photo.label == label for photo in local)) for label in LABELS},
+        "weight_each": weight,
+        "leave_one_out": {key: adapted[key] for key in ("n", "correct", "interval")},
+        "base_model_on_the_same_photos": {key: value for key, value in cards.evaluate(base_p, truth).items()
+                                          if key in ("n", "correct", "interval")},  # fmt: skip
+        "per_photo": [{"photo": photo.name, "sha256": photo.sha256, "label": photo.label,
+                       "p_crystal_held_out": round(float(p), 4), "p_crystal_base": round(float(q), 4)}
+                      for photo, p, q in zip(local, held_out, base_p)],  # fmt: skip
+    }
+    return card
+
