@@ -1,14 +1,13 @@
 """Crystal check: drop photos in; crystal / no crystal, how sure, and where the model looked."""
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from crystal.model.card import describe_card
 from crystal.model.predict import Prediction
 from crystal.render import outline, overlay, to_jpeg_bytes
 from crystal.samples import list_samples
-from crystal.verdict import VERDICT_TEXT, confidence_words, results_csv, scale_region, tile_heat
-from ui import crystal_check
+from crystal.verdict import UNFAMILIAR_TEXT, VERDICT_TEXT, confidence_words, scale_region, tile_heat
+from ui import crystal_check, teach
 from ui.image_input import HANDOFF_KEY, NamedImage, choose_images, decode
 from ui.navigation import sidebar_navigation
 
@@ -25,21 +24,17 @@ never seen.
 """
 )
 
-model = crystal_check.model()
-if isinstance(model, str):
-    st.error(f"The crystal model could not be loaded. {model}")
+shipped = crystal_check.model()
+if isinstance(shipped, str):
+    st.error(f"The crystal model could not be loaded. {shipped}")
     st.stop()
-
-fingerprint = crystal_check.model_id(model)  # keys the cached predictions to this model
+state = teach.teaching(shipped)
+model = state.model or shipped  # this visitor's adapted model, once they have taught one
 
 with st.expander("About this model: how it was trained and tested, and its limits"):
     st.markdown(describe_card(model.card))
 
-images = choose_images(list_samples("drop"), key="crystal", multiple=True)
-if not images:
-    st.info("Choose one or more sample drops, or upload your own photos (JPEG, PNG, BMP or TIFF).")
-    st.stop()
-
+images = choose_images(list_samples("drop"), key="crystal", multiple=True, camera=True)
 readable: list[tuple[NamedImage, np.ndarray]] = []
 refusals: list[str] = []
 for image in images:
@@ -50,52 +45,40 @@ for image in images:
         readable.append((image, decoded))
 if refusals:
     st.error("Not checked:\n" + "\n".join(f"- {reason}" for reason in refusals), icon="🚫")
-if not readable:
-    st.stop()
 
 
 def check_all(items: list[tuple[NamedImage, np.ndarray]]) -> list[Prediction]:
-    """Verdicts for every photo, with a progress bar: each new photo takes about a second."""
+    """The shipped model's verdicts for every photo, with a progress bar: each new photo takes a
+    second or two. They also give the features an adapted model judges and learns from."""
     bar = st.progress(0.0, text="Checking photos ...")
     predictions = []
     for done, (image, rgb) in enumerate(items, start=1):
-        predictions.append(crystal_check.predict(image.data, rgb, fingerprint))
+        predictions.append(crystal_check.predict(image.data, rgb, shipped))
         bar.progress(done / len(items), text=f"Checked {done} of {len(items)} photos")
     bar.empty()
     return predictions
 
 
+if readable:
+    st.subheader("Results")
+    teach.results_table(state, shipped, [image for image, _ in readable], check_all(readable))
+
+with st.expander("🎓 Teach it your lab: adapt the model to your own photos", expanded=state.model is not None):
+    st.markdown(teach.EXPLAINED)
+    teach.sorted_uploads(state, shipped)
+    teach.adapt_button(state)
+    teach.continue_from_zip(state)
+
+if not readable:
+    st.info("Choose one or more sample drops, upload your own photos (JPEG, PNG, BMP or TIFF), or take one with a camera.")
+    st.stop()
+
 chosen = 0
 if len(readable) > 1:
-    predictions = check_all(readable)
-    st.subheader("Results")
-    table = pd.DataFrame(
-        {
-            "Image": [image.name for image, _ in readable],
-            "Verdict": [VERDICT_TEXT[p.label] for p in predictions],
-            "Chance of crystal": [p.p_crystal for p in predictions],
-            "How sure": [confidence_words(p.p_crystal, model.threshold) for p in predictions],
-        }
-    )
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            "Chance of crystal": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)
-        },
-    )
-    st.download_button(
-        "Download results (CSV)",
-        results_csv((image.name, p.label, p.p_crystal) for (image, _), p in zip(readable, predictions)),
-        file_name="crystal_check.csv",
-        mime="text/csv",
-        icon="⬇️",
-    )
     chosen = st.selectbox("Look closer at", range(len(readable)), format_func=lambda i: readable[i][0].name)
-
 image, rgb = readable[chosen]
 with st.spinner("Looking for crystals, and working out where the model looked ..."):  # cached if checked above
-    detail = crystal_check.predict(image.data, rgb, fingerprint)
+    detail = crystal_check.predict(image.data, rgb, model)
 shown, factor = crystal_check.display_copy(rgb)
 st.subheader(image.name)
 picture, verdict = st.columns([3, 2], gap="large")
@@ -107,6 +90,12 @@ with verdict:
     else:
         st.info(f"### 🫧 No crystal\nThe model is {sure}.")
     st.progress(detail.p_crystal, text=f"Chance of crystal: **{detail.p_crystal:.0%}**")
+    if detail.unfamiliar:
+        st.warning(UNFAMILIAR_TEXT, icon="⚠️")
+    if state.model is not None:
+        said = crystal_check.predict(image.data, rgb, shipped)
+        st.caption(f"This is your adapted model's verdict. The shipped model said **{VERDICT_TEXT[said.label]}** "
+                   f"({said.p_crystal:.0%}).")
     st.caption(
         f"The model calls a photo *crystal* when this chance is at least {model.threshold:.0%}. "
         "It comes from the most crystal-like spots in the drop, so one clear crystal is enough. "

@@ -56,7 +56,7 @@ def test_each_image_is_checked_once_even_the_one_looked_at_closer(monkeypatch):
     from crystal.model.predict import CrystalModel
     from ui import crystal_check
 
-    crystal_check.predict.clear()
+    crystal_check._predict.clear()
     passes = []
     original = CrystalModel.predict
     monkeypatch.setattr(CrystalModel, "predict", lambda self, rgb, **kw: passes.append(1) or original(self, rgb, **kw))

@@ -28,13 +28,19 @@ def model() -> CrystalModel | str:
         return str(err)
 
 
+def predict(data: bytes, rgb: np.ndarray, crystal_model: CrystalModel) -> Prediction:
+    """Verdict, tile map and Grad-CAM for one photo by ``crystal_model``, cached by the photo's bytes
+    and the model's :func:`model_id`."""
+    return _predict(data, rgb, crystal_model, model_id(crystal_model))
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def predict(data: bytes, _rgb: np.ndarray, model_id: str) -> Prediction:
-    """Verdict, tile map and Grad-CAM for one photo, keyed by its bytes (``_rgb`` is the decoded
-    copy, not hashed). Grad-CAM costs almost nothing on top of the verdict, so every photo gets one
-    and looking closer at any checked photo needs no second pass; its maps are the model's own
-    small grids, a few kilobytes per photo."""
-    return model().predict(_rgb, explain=True)  # type: ignore[union-attr]
+def _predict(data: bytes, _rgb: np.ndarray, _model: CrystalModel, model_id: str) -> Prediction:
+    """``_rgb`` is the decoded copy and ``_model`` the model ``model_id`` names: neither is hashed.
+    Grad-CAM costs almost nothing on top of the verdict, so every photo gets one and looking closer
+    at any checked photo needs no second pass; its maps are the model's own small grids, a few
+    kilobytes per photo."""
+    return _model.predict(_rgb, explain=True)
 
 
 def model_id(crystal_model: CrystalModel) -> str:

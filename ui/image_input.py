@@ -5,6 +5,7 @@ content), so an upload and a sample follow the same path and fail with the same 
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,9 +33,16 @@ def decode(data: bytes, name: str) -> np.ndarray | str:
         return str(err)
 
 
-def choose_images(samples: list[Sample], *, key: str, multiple: bool = False, default: int = 0) -> list[NamedImage]:
-    """Radio between samples and upload; returns the chosen images (empty when nothing is chosen yet)."""
-    source = st.radio("Image source", ["Sample image", "Upload"], horizontal=True, key=f"{key}_source")
+def choose_images(samples: list[Sample], *, key: str, multiple: bool = False, default: int = 0,
+                  camera: bool = False) -> list[NamedImage]:  # fmt: skip
+    """Radio between samples, upload and (with ``camera``) a camera; returns the chosen images
+    (empty when nothing is chosen yet)."""
+    sources = ["Sample image", "Upload", *(["Camera"] if camera else [])]
+    source = st.radio("Image source", sources, horizontal=True, key=f"{key}_source")
+    if source == "Camera":
+        shot = st.camera_input("Take a photo of the drop (a phone, or a camera on the microscope)", key=f"{key}_camera")
+        return [] if shot is None else [NamedImage(f"camera photo {hashlib.sha256(shot.getvalue()).hexdigest()[:6]}.jpg",
+                                                   shot.getvalue())]  # fmt: skip
     if source == "Upload":
         files = st.file_uploader(
             "Upload " + ("images" if multiple else "an image"),

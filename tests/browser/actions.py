@@ -53,16 +53,21 @@ def pick_radio(page, group: str, option: str) -> None:
     wait_for_idle(page)
 
 
-def upload(page, files: list[tuple[str, bytes]]) -> None:
-    """Drop ``files`` (name, bytes) on the page's uploader and wait until every one is listed under it:
-    on a busy server the upload itself can take longer than the quiet spell ``wait_for_idle`` waits for."""
-    dropzone = page.get_by_test_id("stFileUploaderDropzoneInput")
+def upload(page, files: list[tuple[str, bytes]], uploader: str = "Upload") -> None:
+    """Drop ``files`` (name, bytes) on the uploader whose label starts with ``uploader`` (the pages'
+    own "Upload images" / "Upload an image" by default) and wait until every one is listed under
+    it: on a busy server the upload itself can take longer than the quiet spell ``wait_for_idle``
+    waits for. Found by its label, not its place: while a rerun draws the page, another uploader
+    (the crystal page's teaching ones) may come first."""
+    label = page.get_by_test_id("stWidgetLabel").filter(has_text=re.compile("^" + re.escape(uploader)))
+    box = page.get_by_test_id("stFileUploader").filter(has=label)
+    dropzone = box.get_by_test_id("stFileUploaderDropzoneInput")
     dropzone.wait_for(state="attached", timeout=180_000)  # a server busy with other visitors' checks draws it late
     dropzone.set_input_files(
         [{"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files]
     )
     for name, _ in files:  # long names are shortened on screen; the full one is the chip's title
-        page.locator(f'[data-testid="stFileChipName"][title="{name}"]').first.wait_for(timeout=120_000)
+        box.locator(f'[data-testid="stFileChipName"][title="{name}"]').first.wait_for(timeout=120_000)
     wait_for_idle(page)
 
 
