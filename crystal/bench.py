@@ -2,8 +2,8 @@
 
 Figures are medians over repeats, each next to a baseline measured in the same run, so the ratios
 hold on whatever machine runs them. Sections: conv (the playground's numerics), features (VGG16
-feature maps), crystal (verdicts and a plate of 96), training (a training from scratch and cached:
-about 11 minutes). Page-level timings live in the dev-only ``python -m bench.pages``.
+feature maps), crystal (verdicts and a plate of 96), adapt (teaching it a lab's photos on the
+page), training (a training from scratch and cached: about 11 minutes). Page-level timings live in the dev-only ``python -m bench.pages``.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ SECTIONS = {
     "conv": ("crystal.benchmarks.conv", "run"),
     "features": ("crystal.benchmarks.features", "run"),
     "crystal": ("crystal.benchmarks.crystal_check", "run"),
+    "adapt": ("crystal.benchmarks.adapt", "run"),
     "training": ("crystal.benchmarks.crystal_check", "run_training"),
 }
 
