@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from crystal.images import ImageError, image_files, load_rgb
+from crystal.images import EXTENSIONS, ImageError, image_files, load_rgb
 from crystal.verdict import CSV_HEADER, csv_fields
 
 
@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     if writer and not (args.output and args.output.stat().st_size > 0):
         writer.writerow(CSV_HEADER)
     bar, failed = ProgressBar(len(paths)), False
+    for folder in (p for p in args.paths if p.is_dir() and not image_files(p)):
+        bar.say(f"{folder}: no photos in this folder (.{', .'.join(EXTENSIONS)}; folders inside it are not searched)")
+        failed = True
     try:
         for path in paths:
             try:

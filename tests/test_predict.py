@@ -50,10 +50,12 @@ def test_csv_on_photos_and_bad_files(tmp_path):
     assert len(errors) == 3 and all(line.startswith(str(tmp_path)) for line in errors) and "Traceback" not in result.stderr
 
 
-def test_another_labs_photos_are_marked_unfamiliar():
-    result = run_cli(str(OTHER_LABS_DIR / "diamond" / "crystal"), "--csv")
-    assert result.returncode == 0
+def test_another_labs_photos_are_marked_unfamiliar_and_a_folder_without_photos_is_named():
+    result = run_cli(str(OTHER_LABS_DIR / "diamond" / "crystal"), str(OTHER_LABS_DIR / "diamond"), "--csv")
     assert [row[3] for row in rows(result.stdout)[1:]] == ["yes"] * 3
+    assert result.returncode == 1 and our_lines(result.stderr) == [
+        f"{OTHER_LABS_DIR / 'diamond'}: no photos in this folder (.jpg, .jpeg, .png, .bmp, .tif, .tiff; "
+        "folders inside it are not searched)"]  # fmt: skip
 
 
 def test_a_folder_is_a_plate_and_resume_skips_what_is_done(tmp_path):
