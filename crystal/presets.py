@@ -8,6 +8,7 @@ well-known explanation of CNNs; their worked answers are kept here too, as test 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -175,3 +176,56 @@ POOL_EXAMPLE = _preset(
 # Worked answers from the classic explanation (test oracles, not used by the page).
 CLASSIC_FEATURE_MAP = np.array([[4, 3, 4], [2, 4, 3], [2, 3, 4]], dtype=float)
 POOL_EXAMPLE_RESULT = np.array([[6, 8], [3, 4]], dtype=float)
+
+
+# --- the dense layer at the end ------------------------------------------------------------------
+
+ANSWERS = ("crystal", "no crystal")
+
+
+@dataclass(frozen=True, eq=False)
+class DensePreset:
+    """Starting weights for the playground's dense layer, as a rule for any grid the flattened list
+    came from: ``per_entry(row, rows)`` gives one entry's (crystal, no crystal) weights, from the
+    row of the pooled grid it came from; ``bias_per_entry`` times the list's length gives the biases."""
+
+    name: str
+    description: str
+    per_entry: Callable[[int, int], tuple[float, float]]
+    bias_per_entry: tuple[float, float] = (0.0, 0.0)
+
+    def weights(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """(entries, 2) weights and (2,) biases for a list flattened from a grid of ``shape``."""
+        rows, cols = shape
+        weights = np.array([self.per_entry(i // cols, rows) for i in range(rows * cols)], dtype=float).reshape(-1, 2)
+        return weights, np.array(self.bias_per_entry, dtype=float) * rows * cols
+
+
+DENSE_PRESETS: dict[str, DensePreset] = {p.name: p for p in (
+    DensePreset("Likes the X pattern",
+                "Strong responses of the X kernel count for crystal: each entry adds half of itself to crystal's "
+                "score and takes half from no crystal's; the biases make an average response of 2.5 the tipping point.",
+                lambda row, rows: (0.5, -0.5), (-1.25, 1.25)),
+    DensePreset("Likes the top half",
+                "Entries from the top half of the grid count for crystal, those from the bottom half against it.",
+                lambda row, rows: (0.5, -0.5) if row < rows / 2 else (-0.5, 0.5)),
+    DensePreset("No opinion (all zero)",
+                "Every weight and bias is 0: both answers score 0, and softmax can only say 50 % each.",
+                lambda row, rows: (0.0, 0.0)),
+)}  # fmt: skip
+
+
+def carried_weights(preset: DensePreset, shape: tuple[int, int], typed: tuple[np.ndarray, np.ndarray] | None
+                    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The preset's weights for a grid of ``shape``, with the weights and biases someone ``typed``
+    for an earlier list kept for as many entries as both lists have.
+
+    >>> w, b = carried_weights(DENSE_PRESETS["Likes the X pattern"], (1, 3), (np.array([[9.0, 9.0]]), np.zeros(2)))
+    >>> w.tolist(), b.tolist()
+    ([[9.0, 9.0], [0.5, -0.5], [0.5, -0.5]], [0.0, 0.0])
+    """
+    weights, bias = preset.weights(shape)
+    if typed is not None:
+        kept = min(len(typed[0]), len(weights))
+        weights[:kept], bias = typed[0][:kept], np.array(typed[1], dtype=float)
+    return weights, bias

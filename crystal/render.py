@@ -17,12 +17,16 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw
 
-# The stops of plotly.colors.sequential.Viridis and .Inferno (plotly 6), evenly spaced from 0 to 1.
+# The stops of plotly.colors.sequential.Viridis, .Inferno and .Blues and diverging.RdBu (plotly 6),
+# evenly spaced from 0 to 1.
 _STOPS = {
     "viridis": ("#440154", "#482878", "#3e4989", "#31688e", "#26828e",
                 "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"),
     "inferno": ("#000004", "#1b0c41", "#4a0c6b", "#781c6d", "#a52c60",
                 "#cf4446", "#ed6925", "#fb9b06", "#f7d13d", "#fcffa4"),
+    "blues": ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"),
+    "rdbu": ("#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7",
+             "#d1e5f0", "#92c5de", "#4393c3", "#2166ac", "#053061"),
 }  # fmt: skip
 CMAPS = tuple(_STOPS)
 _LEVELS = 256

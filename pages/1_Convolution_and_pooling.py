@@ -1,8 +1,9 @@
 """Convolution & pooling playground: draw or type a small picture and watch a kernel slide over it.
 
-The numbers come from :mod:`crystal.ops`; this page only gathers the inputs and shows each stage
-(convolution, ReLU, pooling) one step at a time. Only the step on screen is traced, so a rerun
-costs a few small heatmaps whatever the grid size.
+The numbers come from :mod:`crystal.ops` and :mod:`crystal.classify`; this page only gathers the
+inputs and shows each stage (convolution, ReLU, pooling, then flatten, dropout, dense and softmax)
+one step at a time. Only the step on screen is traced, so a rerun costs a few small HTML heatmaps
+whatever the grid size.
 """
 import numpy as np
 import streamlit as st
@@ -12,16 +13,16 @@ from ui.conv_inputs import choose_kernel, choose_picture
 from ui.conv_steps import walkthrough
 from ui.matrix_figures import heatmap
 from ui.navigation import sidebar_navigation
+from ui.network_end import dense_step, dropout_step, flatten_step, softmax_step
 
 st.set_page_config(page_title="Convolution & pooling", page_icon="🧮", layout="wide")
 sidebar_navigation()
 
-CHART_CONFIG = {"displayModeBar": False}
 POOL_INPUTS = ("The result above", presets.POOL_EXAMPLE.name)
 
 
-def chart(figure, key: str) -> None:
-    st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+def chart(grid_html: str) -> None:
+    st.html(grid_html)
 
 
 def dims(grid: np.ndarray) -> str:
@@ -35,7 +36,10 @@ A **convolution** slides a small grid of weights, the **kernel**, over a picture
 multiplies every number under it by the matching weight and adds the products up: that sum is one
 cell of the output, the *feature map*, which is big wherever the picture looks like the kernel.
 **ReLU** then replaces negative numbers by 0, and **pooling** shrinks the map by keeping only the
-largest (or the average) number of each small block. Change anything below and step through it.
+largest (or the average) number of each small block. Then the network's end: the pooled grid is
+**flattened** into a list, a **dense** layer weighs it into a score for *crystal* and one for *no
+crystal*, and **softmax** turns the scores into chances (**dropout** switches entries off while the
+network trains). Change anything below and step through it.
 """
 )
 
@@ -44,7 +48,7 @@ with st.sidebar:
     stride = st.number_input("Stride", 1, 4, 1, key="conv_stride",
                              help="How many cells the kernel moves at each step. 2 skips every other place "
                                   "and halves the output.")
-    padding = st.number_input("Zero padding", 0, 3, 0, key="conv_padding",
+    padding = st.number_input("Zero padding", 0, 3, 1, key="conv_padding",
                               help="Rings of zeros added around the picture, so the kernel can also sit on "
                                    "the edges. Padding 1 with a 3×3 kernel keeps the size unchanged.")
     use_relu = st.toggle("Apply ReLU", value=True, key="conv_relu",
@@ -96,14 +100,14 @@ def show_conv_step(index: int) -> None:
         columns = st.columns([2, 1, 1, 2])
     with columns[0]:
         chart(heatmap(padded, title=f"Input {dims(padded)}", window=(step.rows, step.cols),
-                      outline=inner if padding else None), "conv_input_chart")
+                      outline=inner if padding else None))
     with columns[1]:
-        chart(heatmap(kernel, title=f"Kernel {dims(kernel)}"), "conv_kernel_chart")
+        chart(heatmap(kernel, title=f"Kernel {dims(kernel)}"))
     with columns[2]:
-        chart(heatmap(step.products, title="Window × kernel"), "conv_products_chart")
+        chart(heatmap(step.products, title="Window × kernel"))
     with columns[3]:
         chart(heatmap(ops.partial_output(feature_map, index + 1), title=f"Output {dims(feature_map)}",
-                      window=cell, value_range=(feature_map.min(), feature_map.max())), "conv_output_chart")
+                      window=cell, value_range=(feature_map.min(), feature_map.max())))
     st.markdown(f"**Step {index + 1}:** the orange window multiplies cell by cell with the kernel; the "
                 f"products add up to output row {step.out_row + 1}, column {step.out_col + 1}.")
     st.code(step.equation(), language=None, wrap_lines=True)
@@ -121,9 +125,9 @@ if use_relu:
                 "became 0; everything else passes unchanged.")
     before, after = st.columns(2)
     with before:
-        chart(heatmap(feature_map, title="Feature map"), "relu_before_chart")
+        chart(heatmap(feature_map, title="Feature map"))
     with after:
-        chart(heatmap(activated, title="After ReLU"), "relu_after_chart")
+        chart(heatmap(activated, title="After ReLU"))
 else:
     activated = feature_map
     st.caption("ReLU is switched off (sidebar): pooling works on the feature map as it is.")
@@ -150,12 +154,19 @@ def show_pool_step(index: int) -> None:
     cell = (slice(step.out_row, step.out_row + 1), slice(step.out_col, step.out_col + 1))
     left, right = st.columns(2)
     with left:
-        chart(heatmap(grid, title=f"Pooling input {dims(grid)}", window=(step.rows, step.cols)), "pool_input_chart")
+        chart(heatmap(grid, title=f"Pooling input {dims(grid)}", window=(step.rows, step.cols)))
     with right:
         chart(heatmap(ops.partial_output(pooled, index + 1), title=f"Pooled {dims(pooled)}", window=cell,
-                      value_range=(pooled.min(), pooled.max())), "pool_output_chart")
+                      value_range=(pooled.min(), pooled.max())))
     st.code(step.equation(), language=None, wrap_lines=True)
 
 
 walkthrough(pooled.size, key="pool_walk", label="Pooling step", show=show_pool_step,
             help="Move the pooling window; the last step shows the whole pooled grid.")
+
+# --- 4-7. the end of the network: flatten, dropout, dense, softmax ---------------------------
+vector = flatten_step(pooled)
+scores = dense_step(dropout_step(vector), pooled.shape)
+if scores is None:
+    st.stop()
+softmax_step(scores)

@@ -1,7 +1,7 @@
 """The convolution & pooling page, driven headless through Streamlit's AppTest."""
 import base64
 import io
-import json
+from html.parser import HTMLParser
 
 import numpy as np
 import pytest
@@ -14,21 +14,57 @@ PAGE = "pages/1_Convolution_and_pooling.py"
 CLASSIC_CELLS = "conv_image_cells_Classic 5×5 picture"
 
 
-def run(setup=lambda at: None) -> AppTest:
+def no_padding(at: AppTest) -> None:
+    """The classic explanation's setting: no zero padding (the page pads by 1, as VGG16 does)."""
+    at.session_state["conv_padding"] = 0
+
+
+def run(setup=no_padding) -> AppTest:
     at = app_page(PAGE, timeout=60)
     setup(at)
     return at.run()
 
 
-def figures(at: AppTest) -> dict[str, dict]:
-    """Each heatmap's title (its first word) -> the figure as the browser receives it."""
-    specs = [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
-    return {spec["layout"]["title"]["text"].split(" ")[0]: spec for spec in specs}
+class Grid(HTMLParser):
+    """One heatmap as the browser receives it: its title, each cell's text and style, and which
+    cells the orange window frames (class ``in-window``)."""
+
+    def __init__(self, markup: str):
+        super().__init__()
+        self.title, self.cells, self.styles, self.framed, self._in = "", [], [], set(), None
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "tr":
+            self.cells.append([])
+            self.styles.append([])
+        elif tag == "td":
+            if attrs.get("class") == "in-window":
+                self.framed.add((len(self.cells) - 1, len(self.cells[-1])))
+            self.cells[-1].append("")
+            self.styles[-1].append(attrs.get("style", ""))
+        self._in = tag
+
+    def handle_data(self, data):
+        if self._in == "td":
+            self.cells[-1][-1] += data
+        elif self._in == "div" and not self.cells:
+            self.title += data
+
+    def handle_endtag(self, tag):
+        self._in = None
+
+
+def grids(at: AppTest) -> dict[str, Grid]:
+    """Each heatmap's title (its first word) -> the heatmap."""
+    parsed = [Grid(element.value) for element in at.html]
+    return {grid.title.split(" ")[0]: grid for grid in parsed if grid.title}
 
 
 def charts(at: AppTest) -> dict[str, list[list[str]]]:
     """Each heatmap's title (its first word) -> the numbers written in its cells."""
-    return {title: spec["data"][0]["text"] for title, spec in figures(at).items()}
+    return {title: [row for row in grid.cells if row] for title, grid in grids(at).items()}
 
 
 def code_blocks(at: AppTest) -> list[str]:
@@ -58,8 +94,7 @@ def test_first_step_highlights_the_first_window_and_writes_out_its_sum(default_p
     at.slider(key="conv_walk_step_of_9").set_value(1).run()
     assert charts(at)["Output"] == [["4", "", ""], ["", "", ""], ["", "", ""]]
     assert "1×1 + 1×0 + 1×1 + 0×0 + 1×1 + 1×0 + 0×1 + 0×0 + 1×1 = 4" in code_blocks(at)
-    window = figures(at)["Input"]["layout"]["shapes"][-1]
-    assert (window["x0"], window["x1"], window["y0"], window["y1"]) == (0.5, 3.5, 0.5, 3.5)
+    assert grids(at)["Input"].framed == {(r, c) for r in range(3) for c in range(3)}
 
 
 def test_play_walks_from_the_start_one_step_per_tick(default_page):
@@ -87,16 +122,16 @@ def test_classic_max_pooling_example():
 
 
 def test_blank_and_text_cells_are_named_in_an_error():
-    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit({1: {"2": "x"}, 3: {"4": None}})))
+    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit({1: {"2": "x"}, 3: {"4": None}})) or no_padding(at))
     assert not at.exception
     assert len(at.error) == 1
     message = at.error[0].value
     assert "row 2, column 2 holds 'x'" in message and "row 4, column 4 is blank" in message
-    assert not at.get("plotly_chart")
+    assert not grids(at)
 
 
 def test_an_edited_cell_changes_the_output_and_relu_clears_the_negative():
-    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit({0: {"1": "−5"}})))
+    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit({0: {"1": "−5"}})) or no_padding(at))
     assert not at.exception and not at.error
     shown = charts(at)
     assert shown["Output"][0] == ["−2", "3", "4"]  # 4 − 1·1 + (−5)·1
@@ -162,15 +197,21 @@ def test_draw_source_asks_for_a_drawing_first():
     at.radio(key="conv_source").set_value("Draw").run()
     assert not at.exception
     assert "Draw something" in at.info[0].value
-    assert not at.get("plotly_chart")
+    assert not grids(at)
 
 
 def test_signed_kernels_get_a_diverging_scale_centred_on_zero():
-    at = run(lambda at: at.session_state.__setitem__("conv_kernel", "Vertical edge (Sobel)"))
-    kernel, picture = figures(at)["Kernel"]["data"][0], figures(at)["Input"]["data"][0]
-    assert kernel["zmin"] == -kernel["zmax"] == -2
-    assert kernel["colorscale"] != picture["colorscale"]  # 0..1 ink keeps the one-sided scale
-    assert picture["zmin"] == 0
+    at = run(lambda at: at.session_state.__setitem__("conv_kernel", "Vertical edge (Sobel)") or no_padding(at))
+    kernel, picture = grids(at)["Kernel"], grids(at)["Input"]
+    assert min(background(kernel.styles[0][1])) > 240  # 0 is white, between plotly RdBu's red -2 and blue 2
+    assert background(kernel.styles[1][0]) == (0x67, 0x00, 0x1F) and background(kernel.styles[1][2]) == (0x05, 0x30, 0x61)
+    # 0..1 ink keeps the one-sided scale, plotly's Blues: ink (row 1, column 1) darkest, paper (column 4) lightest
+    assert background(picture.styles[0][0]) == (0x08, 0x30, 0x6B) and background(picture.styles[0][3]) == (0xF7, 0xFB, 0xFF)
+
+
+def background(style: str) -> tuple[int, int, int]:
+    colour = style.split("background:#")[1][:6]
+    return int(colour[:2], 16), int(colour[2:4], 16), int(colour[4:], 16)
 
 
 def canvas_state(rgba: np.ndarray) -> dict:
@@ -184,7 +225,7 @@ def canvas_state(rgba: np.ndarray) -> dict:
 def test_a_drawing_becomes_a_grid_of_ink_shares():
     drawing = np.zeros((280, 280, 4), dtype=np.uint8)
     drawing[:140, :, 3] = 255  # the top half painted black
-    at = run(lambda at: at.session_state.__setitem__("conv_source", "Draw"))
+    at = run(lambda at: at.session_state.__setitem__("conv_source", "Draw") or no_padding(at))
     at.session_state["conv_canvas"] = canvas_state(drawing)
     at.slider(key="conv_grid").set_value(28).run()
     assert not at.exception and not at.info

@@ -9,25 +9,28 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crystal.matrix_input import parse_matrix, to_cells
+from crystal.matrix_input import MAX_SIDE, parse_matrix, to_cells
 
 
-def matrix_editor(values: np.ndarray, *, key: str, what: str, help: str) -> np.ndarray | str:
+def matrix_editor(values: np.ndarray, *, key: str, what: str, help: str, row_names: list[str] | None = None,
+                  column_names: list[str] | None = None, column_width: int = 50,
+                  max_side: int = MAX_SIDE) -> np.ndarray | str:  # fmt: skip
     """Show ``values`` for editing; return the edited grid, or why it is not a grid of numbers.
 
-    Streamlit remembers edits per ``key``: give a new key (e.g. built from the preset and size)
-    whenever the starting values change, so the table starts again from them.
+    Rows and columns are numbered from 1 unless named. Streamlit remembers edits per ``key``: give a
+    new key (e.g. built from the preset and size) whenever the starting values change, so the table
+    starts again from them.
     """
-    columns = [str(c) for c in range(1, values.shape[1] + 1)]
-    table = pd.DataFrame(to_cells(values), columns=columns, index=range(1, values.shape[0] + 1))
+    columns = column_names or [str(c) for c in range(1, values.shape[1] + 1)]
+    table = pd.DataFrame(to_cells(values), columns=columns, index=row_names or range(1, values.shape[0] + 1))
     edited = st.data_editor(
         table,
         key=key,
         num_rows="fixed",
         width="content",
-        column_config={c: st.column_config.TextColumn(c, width=50, help=help) for c in columns},
+        column_config={c: st.column_config.TextColumn(c, width=column_width, help=help) for c in columns},
     )
     try:
-        return parse_matrix(edited, what=what)
+        return parse_matrix(edited, what=what, max_side=max_side)
     except ValueError as err:
         return str(err)

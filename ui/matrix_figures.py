@@ -1,24 +1,31 @@
-"""Annotated heatmaps for the convolution playground: every cell coloured and labelled with its value.
+"""Annotated heatmaps for the playground: every cell coloured and labelled with its value, as HTML.
 
-One builder serves every grid on the page (input, kernel, output, pooling), so they all read the
-same way: row 1 on top, square cells, blank cells for numbers not computed yet, and a red/blue
-diverging scale with white at 0 whenever a grid holds both signs, so a negative weight never looks
-like "a little ink".
+One builder serves every grid on the page (input, kernel, output, pooling, the flattened list and
+the dense weights), so they all read the same way: row 1 on top, square cells, blank cells for
+numbers not computed yet, and a red/blue diverging scale with white at 0 whenever a grid holds both
+signs, so a negative weight never looks like "a little ink". Hovering a cell names it.
+
+The grids are small HTML tables (``st.html``), not charts: a table of a few dozen cells costs the
+server microseconds and the browser a few milliseconds, where a chart library costs both orders of
+magnitude more per grid, and the playground redraws a dozen grids after every change.
 """
 from __future__ import annotations
 
+import html
+
 import numpy as np
-import plotly.graph_objects as go
-from plotly.colors import diverging, sequential
 
 from crystal.ops import format_number
+from crystal.render import colorize
 
 Window = tuple[slice, slice]
 
 WINDOW_COLOUR = "#ff7f0e"
-_SEQUENTIAL = sequential.Blues
-_DIVERGING = diverging.RdBu
-_MAX_CELL_PX = 44
+OUTLINE_STYLE = "2px dashed #777"
+WINDOW_STYLE = f"3px solid {WINDOW_COLOUR}"
+MAX_CELL_PX = 44
+LABEL_PX = 110
+TABLE_PX = 560
 
 
 def heatmap(
@@ -28,66 +35,76 @@ def heatmap(
     window: Window | None = None,
     outline: Window | None = None,
     value_range: tuple[float, float] | None = None,
-) -> go.Figure:
-    """A labelled heatmap of ``values``; NaN cells stay blank.
+    row_names: list[str] | None = None,
+    column_names: list[str] | None = None,
+    greyed: np.ndarray | None = None,
+) -> str:
+    """An HTML heatmap of ``values``; NaN cells stay blank.
 
-    ``window`` draws a thick orange frame (the kernel or pooling window of the current step);
-    ``outline`` a dashed grey one (where the original input sits inside its padding).
-    ``value_range`` fixes the colour scale, so an output that is still filling in keeps the
-    colours it will have when complete.
+    ``window`` frames cells in orange (the kernel or pooling window of the current step, or the
+    cell a flattened entry came from); ``outline`` frames them dashed grey (where the original input
+    sits inside its padding). ``value_range`` fixes the colour scale, so an output that is still
+    filling in keeps the colours it will have when complete. ``row_names``/``column_names`` label
+    the rows and columns (and hovering names the cell by them); ``greyed`` cells are shown faded.
+
+    >>> "<td" in heatmap(np.eye(2), title="Kernel 2×2")
+    True
     """
     grid = np.asarray(values, dtype=float)
+    if grid.ndim == 1:
+        grid = grid[None]
     rows, cols = grid.shape
-    low, high = value_range if value_range is not None else _finite_range(grid)
-    signed = low < 0 < high
-    if signed:
-        reach = max(-low, high)
-        low, high = -reach, reach
-    elif low == high:  # a flat grid: any colour will do, but plotly needs a span
-        high = low + 1
-    big = max(rows, cols) > 12
-    decimals = 1 if big else 3
-    text = [[format_number(v, decimals=decimals) for v in row] for row in grid]
-    figure = go.Figure(
-        go.Heatmap(
-            z=grid,
-            x=np.arange(1, cols + 1),
-            y=np.arange(1, rows + 1),
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 9} if big else {},
-            colorscale=_DIVERGING if signed else _SEQUENTIAL,
-            zmin=low,
-            zmax=high,
-            showscale=False,
-            xgap=1,
-            ygap=1,
-            hovertemplate="row %{y}, column %{x}: %{text}<extra></extra>",
-        )
-    )
-    frames = ((outline, {"color": "#777", "width": 2, "dash": "dash"}), (window, {"color": WINDOW_COLOUR, "width": 4}))
-    for frame, style in frames:
-        if frame is not None:
-            figure.add_shape(
-                type="rect",
-                x0=frame[1].start + 0.5,
-                x1=frame[1].stop + 0.5,
-                y0=frame[0].start + 0.5,
-                y1=frame[0].stop + 0.5,
-                line=style,
-            )
-    cell = min(_MAX_CELL_PX, 560 // max(rows, cols))
-    figure.update_layout(
-        title={"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
-        height=rows * cell + (70 if title else 40),
-        margin={"l": 5, "r": 5, "t": 35 if title else 5, "b": 5},
-        plot_bgcolor="rgba(0,0,0,0)",
-        xaxis={"visible": False, "constrain": "domain"},
-        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x", "constrain": "domain"},
-    )
-    return figure
+    faded = np.zeros(grid.shape, bool) if greyed is None else np.asarray(greyed, bool).reshape(grid.shape)
+    background = _colours(grid, value_range)
+    ink = np.where(background @ np.array([0.299, 0.587, 0.114]) < 140, "#fff", "#222")
+    cell = max(14, min(MAX_CELL_PX, TABLE_PX // max(rows, cols)))
+    decimals = 1 if max(rows, cols) > 12 else 3
+    label = 'style="font-weight:normal;font-size:11px;padding:0 4px;text-align:right"'
+    header = 'style="font-weight:normal;font-size:11px"'
+    label_column = f'<col style="width:{LABEL_PX}px">' if row_names else ""
+    cell_column = f'<col style="width:{cell}px">'
+    lines = [f"<colgroup>{label_column}{cell_column * cols}</colgroup>"]
+    if column_names:
+        lines.append(f"<tr>{'<th></th>' if row_names else ''}"
+                     f"{''.join(f'<th {header}>{html.escape(n)}</th>' for n in column_names)}</tr>")  # fmt: skip
+    for r in range(rows):
+        cells = [f"<th {label}>{html.escape(row_names[r])}</th>"] if row_names else []
+        for c in range(cols):
+            text = format_number(grid[r, c], decimals=decimals)
+            if faded[r, c] or np.isnan(grid[r, c]):
+                colour = "background:#e6e6e6;color:#aaa"
+            else:
+                colour = "background:#{:02x}{:02x}{:02x};color:{}".format(*background[r, c], ink[r, c])
+            where = f"{row_names[r] if row_names else f'row {r + 1}'}, {column_names[c] if column_names else f'column {c + 1}'}"
+            marked = ' class="in-window"' if window is not None and _inside(r, c, window) else ""
+            borders = _frame(r, c, outline, OUTLINE_STYLE) + _frame(r, c, window, WINDOW_STYLE)
+            cells.append(f'<td{marked} style="{colour};{borders}" title="{html.escape(where)}: {text}">{text}</td>')
+        lines.append(f'<tr style="height:{cell}px">{"".join(cells)}</tr>')
+    heading = f'<div style="font-weight:600;font-size:14px;margin:0 0 4px">{html.escape(title)}</div>' if title else ""
+    table = (f'<table style="border-collapse:separate;border-spacing:1px;table-layout:fixed;margin:0;'
+             f'width:auto;text-align:center;font-size:{9 if cell < 30 else 12}px">{"".join(lines)}</table>')  # fmt: skip
+    return f'<div class="grid" style="overflow-x:auto;margin-bottom:8px">{heading}{table}</div>'
 
 
-def _finite_range(grid: np.ndarray) -> tuple[float, float]:
+def _colours(grid: np.ndarray, value_range: tuple[float, float] | None) -> np.ndarray:
+    """Each cell's (r, g, b): blues for one sign, red-white-blue centred on 0 for both."""
     finite = grid[np.isfinite(grid)]
-    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    low, high = value_range if value_range is not None else (
+        (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))  # fmt: skip
+    if low < 0 < high:
+        reach = max(-low, high)
+        return colorize(grid, "rdbu", -reach, reach)
+    return colorize(grid, "blues", low, high if high > low else low + 1)
+
+
+def _inside(r: int, c: int, frame: Window) -> bool:
+    return frame[0].start <= r < frame[0].stop and frame[1].start <= c < frame[1].stop
+
+
+def _frame(r: int, c: int, frame: Window | None, style: str) -> str:
+    """The borders of cell (r, c) that lie on the edge of ``frame``."""
+    if frame is None or not _inside(r, c, frame):
+        return ""
+    edges = [("top", r == frame[0].start), ("bottom", r == frame[0].stop - 1),
+             ("left", c == frame[1].start), ("right", c == frame[1].stop - 1)]  # fmt: skip
+    return "".join(f"border-{side}:{style};" for side, on in edges if on)

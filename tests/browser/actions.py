@@ -6,22 +6,24 @@ import re
 
 from .conftest import wait_for_idle
 
-CELL_WIDTH = 50  # ui/matrix_editor.py gives every column 50 px
+CELL_WIDTH = 50  # ui/matrix_editor.py gives every column 50 px unless told otherwise
 
 
-def edit_cell(page, editor: int, shape: tuple[int, int], cell: tuple[int, int], text: str) -> None:
+def edit_cell(page, editor: int, shape: tuple[int, int], cell: tuple[int, int], text: str,
+              cell_width: int = CELL_WIDTH) -> None:  # fmt: skip
     """Type ``text`` into ``cell`` (row, column; 1-based) of the ``editor``-th st.data_editor.
 
     The editor is a canvas, so the cell is found from the grid's geometry: ``shape`` rows and
-    columns under one header row, an index column on the left. Double-click opens the cell's text
+    columns of ``cell_width`` pixels under one header row, an index column on the left. Double-click opens the cell's text
     box; Tab commits, as for a person. A text box that opens away from the aimed-at point means the
     geometry was read too early (e.g. from the loading placeholder), which fails here, not later.
     """
     grid = page.locator('[data-testid="stDataFrame"]').nth(editor)
+    grid.scroll_into_view_if_needed()  # a double-click further down would scroll it after its box was read
     box = grid.bounding_box()
     rows, columns = shape
-    row_height, index_width = box["height"] / (rows + 1), box["width"] - columns * CELL_WIDTH
-    aim = {"x": index_width + CELL_WIDTH * (cell[1] - 0.5), "y": row_height * (cell[0] + 0.5)}
+    row_height, index_width = box["height"] / (rows + 1), box["width"] - columns * cell_width
+    aim = {"x": index_width + cell_width * (cell[1] - 0.5), "y": row_height * (cell[0] + 0.5)}
     grid.dblclick(position=aim)
     editor = page.locator("#portal textarea")  # the grid opens a text box over the cell
     opened = editor.bounding_box()
@@ -45,6 +47,14 @@ def press_on_slider(page, label: str, *keys: str) -> None:
     thumb.focus()
     for key in keys:
         thumb.press(key)
+    wait_for_idle(page)
+
+
+def set_number(page, label: str, value: int) -> None:
+    """Type ``value`` into the number input labelled ``label`` and confirm it with Enter."""
+    box = page.get_by_role("spinbutton", name=label)
+    box.fill(str(value))
+    box.press("Enter")
     wait_for_idle(page)
 
 

@@ -11,11 +11,12 @@ import pytest
 from crystal.samples import labelled_drops
 
 from ..bad_inputs import bad_uploads
-from .actions import choose, edit_cell, equations, errors, pick_radio, press_on_slider, upload, verdicts
+from .actions import choose, edit_cell, equations, errors, pick_radio, press_on_slider, set_number, upload, verdicts
 from .conftest import assert_healthy, open_page, wait_for_idle
 
 def test_convolution_edit_a_cell_change_the_kernel_and_step(page):
     open_page(page, "Convolution_and_pooling")
+    set_number(page, "Zero padding", 0)  # the classic explanation's setting
     # The walk-through starts at the last window: rows 3-5, columns 3-5 of the classic picture,
     # 1 1 1 / 1 1 0 / 1 0 0 under the X kernel 1 0 1 / 0 1 0 / 1 0 1, which sums to 1+1+1+1+0 = 4.
     assert equations(page)[0].endswith("= 4")
@@ -33,8 +34,24 @@ def test_convolution_edit_a_cell_change_the_kernel_and_step(page):
     assert_healthy(page)
 
 
+def test_playground_a_dense_weight_changes_the_softmax(page):
+    open_page(page, "Convolution_and_pooling")
+    # defaults: the pooled grid [[4, 4], [2, 4]] flattens to 4 entries; "Likes the X pattern" gives
+    # crystal 2 and no crystal -2, so softmax says exp(2) / (exp(2) + exp(-2)) = 98.2 %
+    assert "crystal: 7.389 / 7.524 = 98.2 %" in softmax_lines(page)
+    # entry 1's weight for no crystal 0.5 instead of -0.5: no crystal scores -2 + 4 = 2, a tie
+    edit_cell(page, 2, shape=(5, 2), cell=(1, 2), text="0.5", cell_width=80)
+    assert "crystal: 7.389 / 14.778 = 50.0 %" in softmax_lines(page)
+    assert_healthy(page)
+
+
+def softmax_lines(page) -> str:
+    return page.get_by_test_id("stCode").filter(has_text="exp(").inner_text()
+
+
 def test_convolution_text_in_a_cell_is_named_and_can_be_fixed(page):
     open_page(page, "Convolution_and_pooling")
+    set_number(page, "Zero padding", 0)
     edit_cell(page, 1, shape=(3, 3), cell=(2, 2), text="abc")
     assert "abc" in errors(page) and "kernel" in errors(page).lower()
     assert equations(page) == []
