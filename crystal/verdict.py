@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from crystal.ops import format_number
+
 CSV_HEADER = ("path", "label", "p_crystal", "unfamiliar")
 PAGE_CSV_HEADER = (*CSV_HEADER, "model", "your_label")
 """The page's download: the command line's columns, then which model gave the verdict (shipped or
@@ -39,6 +41,27 @@ def confidence_words(p_crystal: float, threshold: float = 0.5) -> str:
     if distance >= 0.4:
         return "fairly sure"
     return "unsure: worth a look by eye"
+
+
+def added_up(contributions: np.ndarray, bias: float, shown: list[int]) -> list[str]:
+    """How a verdict's chance was added up, in the playground's dense and softmax notation: the
+    ``shown`` features' value × weight, the rest together, the bias, the score (log-odds) and the
+    chance, which is a softmax over the scores (log-odds, 0) for (crystal, no crystal).
+
+    >>> lines = added_up(np.array([0.75, -0.25, 0.5]), -0.5, [0, 1])
+    >>> lines[-2:]
+    ['score = 0.75 + (−0.25) + 0.5 + (−0.5) = 0.5', 'chance of crystal = exp(0.5) / (exp(0.5) + exp(0)) = 1 / (1 + exp(−0.5)) = 62.2 %']
+    """
+    rest = float(np.delete(contributions, shown).sum())
+    log_odds = float(contributions.sum() + bias)
+    terms = [format_number(contributions[c], signed=True) for c in shown]
+    lines = [f"the other {contributions.size - len(shown)} features together: {format_number(rest)}",
+             f"bias: {format_number(bias)}",
+             f"score = {' + '.join([*terms, format_number(rest, signed=True), format_number(bias, signed=True)])} "
+             f"= {format_number(log_odds)}",
+             f"chance of crystal = exp({format_number(log_odds)}) / (exp({format_number(log_odds)}) + exp(0)) "
+             f"= 1 / (1 + exp({format_number(-log_odds)})) = {100 / (1 + np.exp(-log_odds)):.1f} %"]  # fmt: skip
+    return lines
 
 
 def tile_heat(tile_scores: np.ndarray, region: tuple[int, int, int, int], shape: tuple[int, int]) -> np.ndarray:

@@ -8,7 +8,7 @@ from crystal.features import LAYERS, layer_facts, network_input, strongest_chann
 from crystal.render import layer_grid, layer_summaries
 from crystal.samples import list_samples
 from ui import feature_maps
-from ui.image_input import HANDOFF_KEY, choose_images, decode
+from ui.image_input import FOCUS_KEY, HANDOFF_KEY, choose_images, decode
 from ui.navigation import sidebar_navigation
 
 st.set_page_config(page_title="VGG16 feature maps", page_icon="🧠", layout="wide")
@@ -44,6 +44,9 @@ if "imagenet" not in sources:
     )
 
 # --- Image ---------------------------------------------------------------------------------------
+focus = st.session_state.pop(FOCUS_KEY, None)  # a feature the crystal page asked to open
+if focus is not None:
+    st.session_state.fm_layer, st.session_state[f"fm_channel_{focus[0]}"] = focus
 handoff = st.session_state.get(HANDOFF_KEY)
 use_handoff = handoff is not None and st.radio(
     "Image",
@@ -122,7 +125,7 @@ sort = st.radio(
     key="fm_sort",
     help="Strongest first: sorted by mean activation, the filters that respond most to this image come first.",
 )
-order = strongest_channels(layer_maps) if sort == "Strongest first" else list(range(channels))
+order = [int(c) for c in (strongest_channels(layer_maps) if sort == "Strongest first" else range(channels))]
 shown = st.slider(
     "How many maps to show",
     1,
@@ -136,8 +139,7 @@ shared_scale = st.toggle(
     key="fm_shared",
     help="Off: each map is stretched to its own range, so weak patterns show. On: brightness compares across maps.",
 )
-order = [int(c) for c in order[:shown]]
-grid, grid_format = layer_grid(layer_maps, order, shared_scale)
+grid, grid_format = layer_grid(layer_maps, order[:shown], shared_scale)
 st.image(
     grid,
     output_format=grid_format,
@@ -152,7 +154,7 @@ channel = st.selectbox(
     order,
     format_func=lambda c: f"#{c} (mean activation {layer_maps[..., c].mean():.2f})",
     key=f"fm_channel_{layer}",
-    help="Listed in the same order as the grid above.",
+    help="Every map of the layer, in the same order as the grid above.",
 )
 heat_column, overlay_column = st.columns(2)
 with heat_column:

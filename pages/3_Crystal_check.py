@@ -7,7 +7,7 @@ from crystal.model.predict import Prediction
 from crystal.render import outline, overlay, to_jpeg_bytes
 from crystal.samples import list_samples
 from crystal.verdict import UNFAMILIAR_TEXT, VERDICT_TEXT, confidence_words, scale_region, tile_heat
-from ui import crystal_check, teach
+from ui import crystal_check, teach, verdict_sum
 from ui.image_input import HANDOFF_KEY, NamedImage, choose_images, decode
 from ui.navigation import sidebar_navigation
 
@@ -135,3 +135,6 @@ with picture:
             "The green box is where the model found the drop: it judges only what lies inside the drop's "
             "outline. When it finds no drop, the box is the whole photo."
         )
+
+with st.expander("🧮 How this verdict was added up, from VGG16's features to the chance of a crystal"):
+    verdict_sum.how_it_added_up(detail, model, image.name)

@@ -65,3 +65,23 @@ def test_the_shipped_head_is_the_fit_of_the_shipped_features(model):
 def test_another_labs_crystals_are_found(model, photo):
     """Diamond Light Source's imager, never trained on: obvious crystals in a round well."""
     assert model.predict(load_rgb(photo), explain=False).label == "crystal"
+
+
+def test_the_verdict_adds_up_from_its_features_and_keeps_the_strongest_ones_maps(model, crystal_rgb):
+    """Value × weight over the 512 features plus the bias is the head's log-odds (Keras), and the
+    chance is a two-score softmax (Keras' Softmax) of (log-odds, 0); the kept maps are the backbone's
+    own block4_conv3 maps of the upright view, recomputed here with Keras' VGG16 model."""
+    import keras
+
+    from crystal.model.features import network_input
+    from crystal.model.weights import strongest
+
+    p = model.predict(crystal_rgb, explain=False)
+    contributions = model.weights.contributions(p.pooled)
+    assert contributions.sum() + model.weights.bias == pytest.approx(p.log_odds, abs=1e-3)
+    assert float(keras.layers.Softmax()(np.array([[p.log_odds, 0.0]]))[0, 0]) == pytest.approx(p.p_crystal, abs=1e-6)
+    towards, away = strongest(contributions, 3)
+    assert list(p.feature_maps) == towards + away and all(contributions[c] > 0 for c in towards)
+    maps = np.asarray(model.backbone(network_input(p.view)))[0]
+    for channel, kept in p.feature_maps.items():
+        np.testing.assert_allclose(kept, maps[..., channel], rtol=1e-4, atol=1e-3)

@@ -85,3 +85,18 @@ def test_every_awkward_upload_is_refused_clearly_or_checked():
             assert case.name not in errors
     accepted = [u.name for u in cases if u.refusal is None]
     assert list(at.dataframe[0].value["Image"]) == accepted
+
+
+def test_how_the_verdict_added_up_and_a_feature_opened_in_the_feature_map_page():
+    at = run_page()
+    table = at.dataframe[-1].value
+    assert list(table.columns) == ["Feature", "Value", "Weight", "Value × weight", "Pushes"]
+    assert table["Feature"].str.startswith("block4_conv3 #").all()
+    sums = next(block.value for block in at.code if "chance of crystal" in block.value)
+    assert "the other 50" in sums and "softmax" in " ".join(c.value for c in at.caption)
+    channel = int(table["Feature"][0].split("#")[1])
+    next(b for b in at.button if b.label == f"Open #{channel}").click().run()
+    assert not at.exception, at.exception
+    assert at.select_slider(key="fm_layer").value == "block4_conv3"
+    assert at.selectbox(key="fm_channel_block4_conv3").value == channel
+    assert any("as the crystal model saw it" in option for radio in at.radio for option in radio.options)

@@ -14,8 +14,10 @@ import streamlit as st
 from crystal.images import EXTENSIONS, ImageError, load_rgb
 from crystal.samples import Sample
 
-# The crystal page puts an image here and switches page; the feature-map page shows it first.
+# The crystal page puts an image here and switches page; the feature-map page shows it first,
+# opened on the (layer, channel) under FOCUS_KEY when there is one.
 HANDOFF_KEY = "image_for_feature_maps"
+FOCUS_KEY = "focus_for_feature_maps"
 
 
 @dataclass(frozen=True)

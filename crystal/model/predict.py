@@ -28,8 +28,11 @@ from crystal.model.fit import THRESHOLD
 from crystal.model.normalise import working_shape
 from crystal.model.store import ModelData
 from crystal.model.views import AS_TAKEN, PREDICTION_VIEWS, View, render
+from crystal.model.weights import strongest
 
 MAP_STEP = CELL // 2  # working pixels per Grad-CAM value: block4_conv3 comes before the head's pooling
+SHOWN_FEATURES = 3
+"""How many of the features that pushed a verdict most (each way) keep their maps, for the page."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Prediction:
     working: tuple[int, int]  # (height, width) of the drop's box as the model saw it
     tile_scores: np.ndarray  # (rows, cols) in [0, 1], one per 16x16 working pixels
     gradcam: np.ndarray | None  # (rows, cols) in [0, 1], one per 8x8 working pixels
+    view: np.ndarray  # the upright view as the backbone got it: grey uint8, the drop AS_TAKEN.long_side across
+    feature_maps: dict[int, np.ndarray]  # block4_conv3 channel -> its map of `view`, for the strongest features
 
     def covered(self, grid: tuple[int, int], step: int) -> tuple[float, float, float, float]:
         """(top, left, bottom, right) in photo pixels that a grid of ``step`` working pixels a value
@@ -101,17 +106,26 @@ class CrystalModel:
     def predict(self, rgb: np.ndarray, *, explain: bool = True) -> Prediction:
         """Judge one RGB uint8 photo; ``explain`` adds Grad-CAM (the head's gradients only: cheap)."""
         drop = find_drop(rgb)
-        views = [(view, self.explain(self.maps(render(rgb, drop, view)), gradcam=explain)) for view in PREDICTION_VIEWS]
+        views, upright = [], None
+        for view in PREDICTION_VIEWS:
+            picture = render(rgb, drop, view)
+            maps = self.maps(picture)
+            if view == AS_TAKEN:  # the view the maps are drawn from
+                upright = (picture, maps)
+            views.append((view, self.explain(maps, gradcam=explain)))
         log_odds = float(np.mean([explanation.log_odds for _, explanation in views]))
+        pooled = np.stack([explanation.pooled for _, explanation in views])
+        towards, away = strongest(self.weights.contributions(pooled), SHOWN_FEATURES)
         p = float(1.0 / (1.0 + np.exp(-log_odds)))
         box, description = drop.box, appearance(rgb, drop)
         return Prediction(
             p_crystal=p, label=self.label(p), log_odds=log_odds,
-            pooled=np.stack([explanation.pooled for _, explanation in views]), appearance=description,
+            pooled=pooled, appearance=description,
             unfamiliar=self.familiarity.unfamiliar(description), drop=drop,
             working=working_shape(box[2] - box[0], box[3] - box[1], AS_TAKEN.long_side),
             tile_scores=_upright_mean([(view, e.cell_scores) for view, e in views]),
             gradcam=_upright_mean([(view, e.gradcam) for view, e in views]) if explain else None,
+            view=upright[0], feature_maps={c: upright[1][0, :, :, c] for c in towards + away},
         )  # fmt: skip
 
 

@@ -38,6 +38,23 @@ class HeadWeights:
             raise ValueError("the head's arrays hold impossible numbers")
         return cls(mean, variance, kernel, float(bias))
 
+    def contributions(self, pooled: np.ndarray) -> np.ndarray:
+        """What each of the 512 features adds to a verdict's log-odds: its standardised value
+        (averaged over the views, as the verdict averages them) times its weight. They and the bias
+        add up to the verdict's log-odds, because the head is linear after the pooling.
+
+        >>> w = HeadWeights(np.zeros(CHANNELS), np.ones(CHANNELS), np.full(CHANNELS, 0.5), -1.0)
+        >>> pooled = np.zeros((2, CHANNELS)); pooled[:, 3] = [2.0, 4.0]
+        >>> float(w.contributions(pooled)[3]), bool(w.contributions(pooled).sum() + w.bias == w.log_odds(pooled).mean())
+        (1.5, True)
+        """
+        return self.standardised(pooled) * self.kernel.astype(np.float64)
+
+    def standardised(self, pooled: np.ndarray) -> np.ndarray:
+        """The head's 512 inputs for a photo: each pooled feature measured against the training
+        photos' (0 is their mean, 1 their spread), averaged over the views."""
+        return ((np.atleast_2d(pooled) - self.mean) / np.sqrt(self.variance)).astype(np.float64).mean(axis=0)
+
     def log_odds(self, pooled: np.ndarray) -> np.ndarray:
         """The head's log-odds for pooled features, (512,) or (views, 512): one per row."""
         standardised = (np.atleast_2d(pooled) - self.mean) / np.sqrt(self.variance)
@@ -47,6 +64,19 @@ class HeadWeights:
         """The chance of a crystal from a photo's pooled features, its views averaged in log-odds
         (as a verdict averages them), computed without the backbone or Keras."""
         return float(sigmoid(np.mean(self.log_odds(pooled))))
+
+
+def strongest(contributions: np.ndarray, k: int) -> tuple[list[int], list[int]]:
+    """The ``k`` features that pushed a verdict most towards *crystal* and the ``k`` that pushed it
+    most away, strongest first (only features that push that way).
+
+    >>> strongest(np.array([0.5, -2.0, 3.0, 0.0, -0.1]), 2)
+    ([2, 0], [1, 4])
+    """
+    order = np.argsort(contributions)
+    towards = [int(c) for c in order[::-1][:k] if contributions[c] > 0]
+    away = [int(c) for c in order[:k] if contributions[c] < 0]
+    return towards, away
 
 
 def sigmoid(x):

@@ -5,14 +5,16 @@ comments), and verdicts come from the data set's labels, never from the app's ow
 """
 import csv
 import io
+import re
 
 import pytest
 
 from crystal.samples import labelled_drops
 
 from ..bad_inputs import bad_uploads
-from .actions import choose, edit_cell, equations, errors, pick_radio, press_on_slider, set_number, upload, verdicts
-from .conftest import assert_healthy, open_page, wait_for_idle
+from .actions import (choose, edit_cell, equations, errors, pick_radio, press_on_slider, set_number, upload, verdicts,
+                      wait_for_verdict)
+from .conftest import assert_healthy, open_page, save_screenshot, wait_for_idle
 
 def test_convolution_edit_a_cell_change_the_kernel_and_step(page):
     open_page(page, "Convolution_and_pooling")
@@ -118,4 +120,21 @@ def test_feature_maps_refuse_each_bad_upload_and_show_the_awkward_good_ones(page
             page.get_by_text(f"{case.name}:", exact=False).first.wait_for(timeout=120_000)
             wait_for_idle(page)
             assert errors(page) == "", case.name
+    assert_healthy(page)
+
+
+def test_crystal_check_a_top_feature_opens_in_the_feature_map_page(page):
+    open_page(page, "Crystal_check")
+    wait_for_verdict(page)
+    page.get_by_text("How this verdict was added up").click()
+    wait_for_idle(page)
+    opener = page.get_by_role("button", name=re.compile(r"^Open #\d+$")).first
+    channel = opener.inner_text().split("#")[1].strip()
+    save_screenshot(page, "test_crystal_check_how_the_verdict_added_up")
+    opener.click()
+    page.get_by_text("as the crystal model saw it").first.wait_for(timeout=180_000)
+    wait_for_idle(page)
+    assert "feature_maps" in page.url.lower()
+    assert "block4_conv3" in page.get_by_test_id("stSlider").filter(has_text="Layer").inner_text()
+    assert page.get_by_role("combobox", name="Feature map").input_value().startswith(f"#{channel} (")
     assert_healthy(page)
