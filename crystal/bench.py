@@ -3,7 +3,7 @@
 Figures are medians over repeats, each next to a baseline measured in the same run, so the ratios
 hold on whatever machine runs them. Sections: conv (the playground's numerics), features (VGG16
 feature maps), crystal (verdicts and a plate of 96), adapt (teaching it a lab's photos on the
-page), training (a training from scratch and cached: about 11 minutes). Page-level timings live in the dev-only ``python -m bench.pages``.
+page), learn (the tiny CNN's training steps), training (a training from scratch and cached: about 11 minutes). Page-level timings live in the dev-only ``python -m bench.pages``.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ SECTIONS = {
     "features": ("crystal.benchmarks.features", "run"),
     "crystal": ("crystal.benchmarks.crystal_check", "run"),
     "adapt": ("crystal.benchmarks.adapt", "run"),
+    "learn": ("crystal.benchmarks.learn", "run"),
     "training": ("crystal.benchmarks.crystal_check", "run_training"),
 }
 

@@ -13,6 +13,8 @@ from crystal import presets
 from crystal.matrix_input import drawing_to_grid
 from ui.matrix_editor import matrix_editor
 
+LEARNED_KEY = "learned_kernels"  # name -> 3x3 kernel, put here by the kernel-learning page (ui.learn)
+
 LARGEST_GRID = 28
 SOURCES = ("Preset", "Type your own", "Draw")
 
@@ -25,9 +27,13 @@ def choose_picture() -> np.ndarray | None:
 
 def choose_kernel() -> np.ndarray | None:
     """Kernel preset (or "your own" of a chosen size) in an editable table; ``None`` after an error."""
-    name = st.selectbox("Kernel", presets.KERNEL_NAMES, key="conv_kernel",
+    learned = st.session_state.get(LEARNED_KEY, {})  # sent here from the kernel-learning page
+    name = st.selectbox("Kernel", [*presets.KERNEL_NAMES, *learned], key="conv_kernel",
                         help="The small grid of weights that slides over the picture.")
-    if name == presets.OWN_KERNEL_NAME:
+    if name in learned:
+        st.caption("A kernel the tiny CNN learned by itself, from random numbers (page *Kernels that learn*).")
+        start, cells_key = learned[name], f"conv_kernel_cells_{name}"
+    elif name == presets.OWN_KERNEL_NAME:
         size = st.slider("Kernel size", 1, 7, 3, key="conv_kernel_size")
         st.caption(presets.OWN_KERNEL_DESCRIPTION)
         start, cells_key = presets.identity_kernel(size), f"conv_kernel_cells_own_{size}"

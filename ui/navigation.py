@@ -12,6 +12,7 @@ PAGES = [
     ("pages/1_Convolution_and_pooling.py", "Convolution & pooling", "🧮"),
     ("pages/2_Feature_maps.py", "VGG16 feature maps", "🧠"),
     ("pages/3_Crystal_check.py", "Crystal check", "💎"),
+    ("pages/4_Kernels_that_learn.py", "Kernels that learn", "🌱"),
 ]
 
 

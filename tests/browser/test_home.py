@@ -7,10 +7,13 @@ def test_home_page_explains_and_links(page):
     assert page.get_by_text("How a convolutional neural network sees").is_visible()
     for step in ("Convolution", "ReLU", "Max pooling", "Flatten", "Dense", "Dropout", "Softmax"):
         assert page.get_by_text(step, exact=False).first.is_visible()
-    links = page.get_by_test_id("stMain").get_by_test_id("stPageLink-NavLink")
-    assert links.count() == 3
+    links = page.get_by_test_id("stMain").get_by_test_id("stPageLink-NavLink").all_inner_texts()
+    assert sum(link.split("\n")[-1].startswith("Try it") for link in links) == 8  # one per step of the pipeline
+    for card in ("1 · Convolution & pooling playground", "2 · VGG16 feature maps", "3 · Crystal check",
+                 "4 · Kernels that learn"):  # fmt: skip
+        assert any(card in link for link in links), links
     sidebar = page.get_by_test_id("stSidebar").get_by_test_id("stPageLink-NavLink").all_inner_texts()
-    assert [link.split()[-1] for link in sidebar] == ["Home", "pooling", "maps", "check"]  # titles, not file names
+    assert [link.split()[-1] for link in sidebar] == ["Home", "pooling", "maps", "check", "learn"]  # titles, not file names
     assert_healthy(page)
 
 

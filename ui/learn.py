@@ -1,0 +1,153 @@
+"""Streamlit side of the kernel-learning page: the visitor's training run, its controls and pictures.
+
+The run (:class:`crystal.learn.network.Run`) lives in the visitor's ``st.session_state``; it is
+small (about 2,000 weights and 600 tiny pictures), and a training step takes milliseconds, so it
+runs in the visitor's own session and never waits for the crystal check's heavy work.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from crystal.learn.data import CLASSES, SIDE
+from crystal.learn.describe import describe
+from crystal.learn.network import MAX_EPOCHS, Run
+from crystal.matrix_input import drawing_to_grid
+from crystal.render import colorize, to_png_bytes
+from ui.conv_inputs import LEARNED_KEY
+from ui.matrix_figures import heatmap
+
+RUN_KEY, PLAYING_KEY = "learn_run", "learn_playing"
+PLAY_SECONDS = 0.6
+PLAYGROUND = "pages/1_Convolution_and_pooling.py"
+
+
+def current_run(seed: int) -> Run:
+    """The visitor's run for ``seed``; a new seed starts a new run from random kernels."""
+    run = st.session_state.get(RUN_KEY)
+    if run is None or run.seed != seed:
+        with st.spinner("Making the pictures and a network with random kernels ..."):
+            run = st.session_state[RUN_KEY] = Run(seed)
+        st.session_state[PLAYING_KEY] = False
+    return run
+
+
+def reset(seed: int) -> None:
+    st.session_state.pop(RUN_KEY, None)
+    st.session_state[PLAYING_KEY] = False
+
+
+def examples(run: Run, per_class: int = 12) -> None:
+    """A dozen training pictures of each class, side by side."""
+    pictures, labels = run.train
+    for label, name in enumerate(CLASSES):
+        chosen = pictures[labels == label][:per_class, ..., 0]
+        strip = np.concatenate([np.pad(1 - p, 1, constant_values=1) for p in chosen], axis=1)
+        st.image(to_png_bytes(_grey(strip, scale=3)), caption=f"{name}: {int((labels == label).sum())} pictures to learn from")
+
+
+def add_drawing(run: Run) -> None:
+    """The drawing pad: the learner's own picture joined to a class of their choice."""
+    from streamlit_drawable_canvas import st_canvas
+
+    left, right = st.columns([1, 1])
+    with left:
+        drawing = st_canvas(stroke_width=20, stroke_color="#000", background_color="#fff", height=224, width=224,
+                            drawing_mode="freedraw", key="learn_add_canvas", return_image_data=True)  # fmt: skip
+    grid = None if drawing.image_data is None else drawing_to_grid(drawing.image_data, SIDE)
+    with right:
+        label = st.radio("This drawing is", CLASSES, horizontal=True, key="learn_add_label")
+        if st.button("Add it to the training pictures", key="learn_add", disabled=grid is None or not grid.any()):
+            run.add(grid, CLASSES.index(label))
+            st.success(f"Added to the {label} pictures: the network learns from it at its next epochs.")
+
+
+def train_controls(run: Run) -> None:
+    """One step, one epoch, Play/Pause; Play trains an epoch per tick until paused or done."""
+    playing = st.session_state.get(PLAYING_KEY, False)
+    columns = st.columns(4)
+    if columns[0].button("One step", key="learn_step", disabled=run.finished, help="One batch of 32 pictures"):
+        run.step()
+    if columns[1].button("One epoch", key="learn_epoch", disabled=run.finished, help="Every training picture once"):
+        run.run_epoch()
+    if playing:
+        columns[2].button("⏸ Pause", key="learn_pause", on_click=_set_playing, args=(False,))
+    else:
+        columns[2].button("▶ Play", key="learn_play", on_click=_set_playing, args=(True,), disabled=run.finished,
+                          help=f"Train epoch after epoch, up to {MAX_EPOCHS}")  # fmt: skip
+
+
+def _set_playing(on: bool) -> None:
+    st.session_state[PLAYING_KEY] = on
+
+
+def progress(run: Run) -> None:
+    """Where the run stands, and the loss and held-out accuracy so far."""
+    latest = run.history[-1]
+    st.markdown(f"**Epoch {run.epoch:.1f}** ({run.steps} steps): loss {latest['loss']:.3f}, right on "
+                f"**{latest['held-out accuracy']:.0%}** of the {len(run.test[1])} held-out pictures (chance: 33 %).")  # fmt: skip
+    st.line_chart(pd.DataFrame(run.history).set_index("epoch"), height=200)
+
+
+def kernels(run: Run, with_buttons: bool = True) -> None:
+    """The kernels as grids of numbers, what each responds to, and a way into the playground."""
+    learned = run.kernels()
+    for index, (column, kernel) in enumerate(zip(st.columns(len(learned)), learned), start=1):
+        with column:
+            st.html(heatmap(kernel, title=f"Kernel {index}"))
+            st.caption(f"Responds to {describe(kernel)}." if run.steps else "Random numbers: it has learned nothing yet.")
+            if with_buttons and st.button("Use in the playground", key=f"learn_use_{index}"):
+                name = f"Learned kernel {index} (tiny CNN, seed {run.seed}, epoch {run.epoch:.1f})"
+                st.session_state.setdefault(LEARNED_KEY, {})[name] = kernel.copy()
+                st.session_state["conv_kernel"] = name
+                st.switch_page(PLAYGROUND)
+
+
+def feature_maps(run: Run, picture: np.ndarray) -> None:
+    """What each kernel makes of one picture (after ReLU), as pictures."""
+    look = run.look(picture)
+    for index, (column, feature_map) in enumerate(zip(st.columns(len(look.maps)), look.maps), start=1):
+        column.image(to_png_bytes(_heat(feature_map)), caption=f"Kernel {index}'s map", width="stretch")
+
+
+def verdict(run: Run, picture: np.ndarray) -> None:
+    """The trained network's answer for a picture, step by step to softmax."""
+    from crystal import classify
+
+    look = run.look(picture)
+    for index, (column, pooled) in enumerate(zip(st.columns(len(look.pooled)), look.pooled), start=1):
+        column.image(to_png_bytes(_heat(pooled)), caption=f"Kernel {index}, pooled 13×13", width="stretch")
+    st.markdown(f"The {look.pooled.size} pooled numbers are flattened and weighed by the dense layer into one score "
+                "per shape; softmax turns the scores into chances:")  # fmt: skip
+    st.code("\n".join(classify.softmax_equations(look.scores, list(CLASSES))), language=None)
+    for name, chance in zip(CLASSES, look.chances):
+        st.progress(float(chance), text=f"**{name}**: {chance:.1%}")
+
+
+def drawn_picture() -> np.ndarray | None:
+    """A picture the learner draws to test the network (28x28, 1 is ink), or None before they draw."""
+    from streamlit_drawable_canvas import st_canvas
+
+    drawing = st_canvas(stroke_width=20, stroke_color="#000", background_color="#fff", height=224, width=224,
+                        drawing_mode="freedraw", key="learn_test_canvas", return_image_data=True)  # fmt: skip
+    grid = None if drawing.image_data is None else drawing_to_grid(drawing.image_data, SIDE)
+    return grid if grid is not None and grid.any() else None
+
+
+def picture_png(ink: np.ndarray) -> bytes:
+    """A 28x28 picture (1 is ink) as a PNG, black ink on white, enlarged with sharp pixels."""
+    return to_png_bytes(_grey(1 - ink, scale=4))
+
+
+def _grey(ink: np.ndarray, scale: int) -> np.ndarray:
+    """A [0, 1] picture (1 is white here) as RGB, enlarged ``scale`` times with sharp pixels."""
+    grey = np.round(np.clip(ink, 0, 1) * 255).astype(np.uint8)
+    big = Image.fromarray(grey).resize((grey.shape[1] * scale, grey.shape[0] * scale), Image.Resampling.NEAREST)
+    return np.asarray(big.convert("RGB"))
+
+
+def _heat(values: np.ndarray, size: int = 156) -> np.ndarray:
+    coloured = colorize(values, "viridis")
+    return np.asarray(Image.fromarray(coloured).resize((size, size), Image.Resampling.NEAREST))
