@@ -98,7 +98,7 @@ def playground_clicks(repeats: int):
         print("(no /usr/bin/chromium: the browser figures are skipped)")
         return
     server_side = padding_rerun_seconds(repeats)
-    with serve() as url, sync_playwright() as playwright:
+    with serve() as (url, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         tab.goto(f"{url}/Convolution_and_pooling", timeout=180_000)
@@ -156,7 +156,7 @@ def crystal_upload(repeats: int):
         print("(no /usr/bin/chromium: the browser figures are skipped)")
         return
     drop = labelled_drops()[0]
-    with serve() as url, sync_playwright() as playwright:
+    with serve() as (url, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         tab.goto(f"{url}/Crystal_check", timeout=180_000)
@@ -192,7 +192,7 @@ def _unseen_copy(path: Path, n: int) -> bytes:
 
 @contextmanager
 def serve():
-    """``streamlit run app.py`` on a free local port, for as long as the block runs."""
+    """``streamlit run app.py`` on a free local port, for as long as the block runs: (its URL, its process id)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -211,7 +211,7 @@ def serve():
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("the streamlit server did not start") from None
                 time.sleep(0.5)
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)

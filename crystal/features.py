@@ -141,6 +141,12 @@ class FeatureExtractor:
         self._hits = self._misses = 0
         self._lock = threading.Lock()  # Streamlit serves sessions from several threads
 
+    def has(self, rgb: np.ndarray) -> bool:
+        """Whether this image's maps are remembered (so :meth:`maps` makes no forward pass)."""
+        key = hashlib.sha256(network_input(rgb).tobytes()).hexdigest()
+        with self._lock:
+            return key in self._cache
+
     def maps(self, rgb: np.ndarray) -> dict[str, np.ndarray]:
         """``{layer name: (H, W, C) float32}`` for all :data:`LAYERS`, in order, from one forward pass."""
         image = network_input(rgb)

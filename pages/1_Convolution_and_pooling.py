@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from crystal import ops, presets
+from ui import timing
 from ui.conv_inputs import choose_kernel, choose_picture
 from ui.conv_steps import walkthrough
 from ui.matrix_figures import heatmap
@@ -16,6 +17,7 @@ from ui.navigation import sidebar_navigation
 from ui.network_end import dense_step, dropout_step, flatten_step, softmax_step
 
 st.set_page_config(page_title="Convolution & pooling", page_icon="🧮", layout="wide")
+started = timing.page_started()
 sidebar_navigation()
 
 POOL_INPUTS = ("The result above", presets.POOL_EXAMPLE.name)
@@ -170,3 +172,4 @@ scores = dense_step(dropout_step(vector), pooled.shape)
 if scores is None:
     st.stop()
 softmax_step(scores)
+timing.page_done("playground", started)

@@ -7,7 +7,7 @@ from crystal.backbone import available_sources
 from crystal.features import LAYERS, layer_facts, network_input, strongest_channels
 from crystal.render import layer_grid, layer_summaries
 from crystal.samples import list_samples
-from ui import feature_maps
+from ui import feature_maps, heavy_work
 from ui.image_input import FOCUS_KEY, HANDOFF_KEY, choose_images, decode
 from ui.navigation import sidebar_navigation
 
@@ -82,8 +82,12 @@ right.caption(
     "works with how much brighter or darker than usual each spot is."
 )
 
-with st.spinner("Running VGG16 through all 18 layers (once per image) ..."):
-    maps = feature_maps.extractor(source_key).maps(rgb)
+vgg16 = feature_maps.extractor(source_key)
+if vgg16.has(rgb):
+    maps = vgg16.maps(rgb)
+else:
+    with heavy_work.slot("VGG16's feature maps"), st.spinner("Running VGG16 through all 18 layers (once per image) ..."):
+        maps = vgg16.maps(rgb)
 
 # --- Overview ------------------------------------------------------------------------------------
 st.subheader("All 18 layers at a glance")

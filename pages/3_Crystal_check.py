@@ -35,6 +35,11 @@ with st.expander("About this model: how it was trained and tested, and its limit
     st.markdown(describe_card(model.card))
 
 images = choose_images(list_samples("drop"), key="crystal", multiple=True, camera=True)
+if len(images) > crystal_check.MAX_PHOTOS_PER_CHECK:
+    st.warning(f"Only the first {crystal_check.MAX_PHOTOS_PER_CHECK} of your {len(images)} photos are checked at a "
+               "time, so that the server stays quick for everyone: check the rest in another batch, or a whole "
+               "folder with `python -m crystal.predict FOLDER`.", icon="✋")
+    images = images[: crystal_check.MAX_PHOTOS_PER_CHECK]
 readable: list[tuple[NamedImage, np.ndarray]] = []
 refusals: list[str] = []
 for image in images:

@@ -56,7 +56,7 @@ def test_each_image_is_checked_once_even_the_one_looked_at_closer(monkeypatch):
     from crystal.model.predict import CrystalModel
     from ui import crystal_check
 
-    crystal_check._predict.clear()
+    crystal_check.predictions.clear()
     passes = []
     original = CrystalModel.predict
     monkeypatch.setattr(CrystalModel, "predict", lambda self, rgb, **kw: passes.append(1) or original(self, rgb, **kw))
@@ -100,3 +100,14 @@ def test_how_the_verdict_added_up_and_a_feature_opened_in_the_feature_map_page()
     assert at.select_slider(key="fm_layer").value == "block4_conv3"
     assert at.selectbox(key="fm_channel_block4_conv3").value == channel
     assert any("as the crystal model saw it" in option for radio in at.radio for option in radio.options)
+
+
+def test_a_check_takes_a_bounded_number_of_photos_and_says_so(monkeypatch):
+    from ui import crystal_check
+
+    monkeypatch.setattr(crystal_check, "MAX_PHOTOS_PER_CHECK", 2)
+    at = run_page()
+    at.multiselect(key="crystal_samples").set_value([s.name for s in labelled_drops()[:3]]).run()
+    assert not at.exception, at.exception
+    assert any("Only the first 2 of your 3 photos" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 2

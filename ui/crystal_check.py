@@ -1,12 +1,15 @@
 """Streamlit-side caching for the crystal-check page: one model per server, one prediction per photo.
 
-The model is shared by every session (``st.cache_resource``); predictions are cached in memory by
-the photo's bytes (``st.cache_data``), so changing the view, or another visitor checking the same
-sample, costs no new pass. Nothing a visitor uploads is written to disk.
+The model is shared by every session (``st.cache_resource``); predictions are kept in one
+server-wide memory, by the photo's bytes and the model, so changing the view, or another visitor
+checking the same sample, costs no new pass. A prediction that has to be made goes through the
+server's heavy-work queue (:mod:`ui.heavy_work`). Nothing a visitor uploads is written to disk.
 """
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
@@ -14,9 +17,14 @@ from PIL import Image
 
 from crystal.model.predict import CrystalModel, Prediction, load_model
 from crystal.model.store import ModelFileError
+from ui import heavy_work
 
 DISPLAY_WIDTH = 900
 """Widest image sent to the browser: the page column is narrower, so more pixels are wasted bytes."""
+MAX_PHOTOS_PER_CHECK = 24
+"""Photos one check takes at a time, so that one visitor's plate cannot hold the queue for minutes."""
+KEPT_PREDICTIONS = 128
+"""Predictions kept in memory (about 0.2 MB each: small maps, and the drop as the model saw it)."""
 
 
 @st.cache_resource(show_spinner="Loading the crystal model (once per server) ...")
@@ -28,19 +36,42 @@ def model() -> CrystalModel | str:
         return str(err)
 
 
+class Predictions:
+    """The server's predictions, newest last, by (model, photo); safe for many sessions at once."""
+
+    def __init__(self, size: int = KEPT_PREDICTIONS):
+        self.size, self._kept, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Prediction | None:
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+            return self._kept.get(key)
+
+    def put(self, key: tuple[str, str], prediction: Prediction) -> None:
+        with self._lock:
+            self._kept[key] = prediction
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+
+@st.cache_resource
+def predictions() -> Predictions:
+    return Predictions()
+
+
 def predict(data: bytes, rgb: np.ndarray, crystal_model: CrystalModel) -> Prediction:
-    """Verdict, tile map and Grad-CAM for one photo by ``crystal_model``, cached by the photo's bytes
-    and the model's :func:`model_id`."""
-    return _predict(data, rgb, crystal_model, model_id(crystal_model))
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _predict(data: bytes, _rgb: np.ndarray, _model: CrystalModel, model_id: str) -> Prediction:
-    """``_rgb`` is the decoded copy and ``_model`` the model ``model_id`` names: neither is hashed.
+    """Verdict, tile map and Grad-CAM for one photo by ``crystal_model``: from memory when this
+    model has judged these bytes before, otherwise made in turn through the heavy-work queue.
     Grad-CAM costs almost nothing on top of the verdict, so every photo gets one and looking closer
-    at any checked photo needs no second pass; its maps are the model's own small grids, a few
-    kilobytes per photo."""
-    return _model.predict(_rgb, explain=True)
+    at any checked photo needs no second pass."""
+    key = (model_id(crystal_model), hashlib.sha256(data).hexdigest())
+    kept = predictions().get(key)
+    if kept is None:
+        with heavy_work.slot("a crystal check"):
+            kept = crystal_model.predict(rgb, explain=True)
+        predictions().put(key, kept)
+    return kept
 
 
 def model_id(crystal_model: CrystalModel) -> str:

@@ -20,7 +20,7 @@ from crystal.model.dataset import LABELS
 from crystal.model.predict import CrystalModel, Prediction
 from crystal.model.store import ModelData, ModelFileError, model_zip, read_model
 from crystal.verdict import VERDICT_TEXT, confidence_words, results_csv
-from ui import crystal_check
+from ui import crystal_check, heavy_work
 from ui.image_input import NamedImage, decode
 
 EXPLAINED = (
@@ -140,7 +140,8 @@ def adapt_button(state: Teaching) -> None:
     st.markdown(f"**Your labelled photos:** {counts[LABELS[0]]} with crystals, {counts[LABELS[1]]} without.")
     left, right = st.columns(2)
     if left.button("Adapt to my photos", icon="🎓", disabled=not state.photos, type="primary"):
-        with st.spinner(f"Re-fitting the model with your {len(state.photos)} photos, and testing it on each ..."):
+        with heavy_work.slot("re-fitting the model"), st.spinner(
+                f"Re-fitting the model with your {len(state.photos)} photos, and testing it on each ..."):
             state.model = CrystalModel(adapt(state.base, list(state.photos.values())).model)
         st.rerun()  # the table above shows the new verdicts
     if state.model is not None and right.button("Go back to the shipped model", icon="↩️"):

@@ -3,6 +3,7 @@
 Every action waits until the app has answered, so a test reads the page as the visitor sees it.
 """
 import re
+import time
 
 from .conftest import wait_for_idle
 
@@ -98,8 +99,21 @@ def verdicts(page) -> list[str]:
     return [h.strip() for h in page.get_by_role("heading").all_inner_texts() if VERDICTS.match(h)]
 
 
-def wait_for_verdict(page, timeout: float = 180_000) -> list[str]:
-    """The verdicts, once the first has appeared (a busy server may take a while to start the run)."""
-    page.get_by_role("heading", name=VERDICTS).first.wait_for(timeout=timeout)
+QUEUE_STATUS = re.compile(r"Waiting for the server: (\d+) heavy job")
+
+
+def wait_for_verdict(page, stalled: float = 180) -> list[str]:
+    """The verdicts, once the first has appeared. A busy server queues the check (ui/heavy_work.py):
+    this waits as long as the queue moves (the number of jobs ahead falls, or the check runs), and
+    fails only when nothing has moved for ``stalled`` seconds."""
+    heading = page.get_by_role("heading", name=VERDICTS).first
+    last, moved = None, time.monotonic()
+    while not heading.is_visible():
+        status = page.get_by_text(QUEUE_STATUS).all_inner_texts()
+        ahead = int(QUEUE_STATUS.search(status[0]).group(1)) if status else 0  # 0: running, or not queued yet
+        if ahead != last:
+            last, moved = ahead, time.monotonic()
+        assert time.monotonic() - moved < stalled, f"the check has not moved for {stalled:.0f} s ({ahead} jobs ahead)"
+        page.wait_for_timeout(500)
     wait_for_idle(page)
     return verdicts(page)

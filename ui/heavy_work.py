@@ -1,0 +1,97 @@
+"""One bounded queue per server for the heavy work: backbone passes, Grad-CAM and crystal re-fits.
+
+A crystal check keeps the cores busy for a second or two; thirty visitors pressing it at once would
+make every page wait behind them. So heavy work runs through :func:`slot`: at most :data:`SLOTS`
+jobs at a time, the others wait their turn in order, and a waiting visitor sees plainly where they
+stand. The playground and the tiny CNN never come here: their work takes milliseconds.
+
+While a visitor waits, their script polls the queue and redraws its status every
+:data:`POLL_SECONDS`; that is also when Streamlit stops it if they leave, reload or change
+something, so their place is given up at once. A job that fails frees its slot all the same.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from contextlib import contextmanager
+from typing import Iterator
+
+import streamlit as st
+
+SLOTS = max(1, (os.cpu_count() or 2) // 2)
+"""Heavy jobs at a time: half the cores (one on a 2-core server), since one backbone pass already
+spreads over every core; the other half stays free for the light pages."""
+POLL_SECONDS = 0.5
+
+
+class HeavyWorkQueue:
+    """First come, first served: a job starts when it is first in line and a slot is free."""
+
+    def __init__(self, slots: int = SLOTS):
+        self.slots = slots
+        self._running = 0
+        self._waiting: deque[object] = deque()
+        self._changed = threading.Condition()
+
+    def join(self) -> object:
+        ticket = object()
+        with self._changed:
+            self._waiting.append(ticket)
+        return ticket
+
+    def try_start(self, ticket: object, wait: float) -> int | None:
+        """Start ``ticket``'s job if it is its turn (returns None); otherwise wait up to ``wait``
+        seconds for a change and return how many jobs are ahead of it (running or waiting)."""
+        with self._changed:
+            if self._waiting[0] is ticket and self._running < self.slots:
+                self._waiting.popleft()
+                self._running += 1
+                return None
+            self._changed.wait(wait)
+            return self._running + self._waiting.index(ticket)
+
+    def leave(self, ticket: object) -> None:
+        """A waiting visitor gives up their place."""
+        with self._changed:
+            if ticket in self._waiting:
+                self._waiting.remove(ticket)
+                self._changed.notify_all()
+
+    def finish(self) -> None:
+        with self._changed:
+            self._running -= 1
+            self._changed.notify_all()
+
+    @property
+    def busy(self) -> tuple[int, int]:
+        """(running, waiting) right now."""
+        with self._changed:
+            return self._running, len(self._waiting)
+
+
+@st.cache_resource
+def queue() -> HeavyWorkQueue:
+    """The server's one queue, shared by every visitor."""
+    return HeavyWorkQueue()
+
+
+@contextmanager
+def slot(what: str) -> Iterator[None]:
+    """Run the block as one heavy job: wait for a free slot first, showing the place in the queue."""
+    line, status = queue(), st.empty()
+    ticket = line.join()
+    try:
+        while (ahead := line.try_start(ticket, POLL_SECONDS)) is not None:
+            status.info(f"⏳ Waiting for the server: {ahead} heavy job{'s' if ahead != 1 else ''} (crystal checks, "
+                        f"VGG16 passes) {'is' if ahead == 1 else 'are'} ahead of yours ({what}). "
+                        "The rest of the page works meanwhile.", icon="⏳")  # fmt: skip
+    except BaseException:  # the visitor left, reloaded or changed something: give the place up
+        line.leave(ticket)
+        raise
+    finally:
+        status.empty()
+    try:
+        yield
+    finally:
+        line.finish()
