@@ -1,0 +1,197 @@
+"""``python -m bench.load [--visitors 30] [--seconds 120] [--waves 3]``: a whole class on one server.
+
+Starts ``streamlit run app.py`` on a loopback port and sends waves of visitors at it, each a
+Playwright context in one headless Chromium on the same machine (so the browsers share the server's
+cores: pessimistic). A wave's visitors are split three ways and keep at it for ``--seconds``:
+
+- a third check one drop each on the crystal-check page (the verdict must match the drop's label);
+- a third change the playground's zero padding again and again (the output grid must have the size
+  the padding gives), timing each change from the click to the new grid on screen;
+- a third switch the feature-map page between layers (each layer's caption must appear).
+
+It prints, next to the same figures for one playground visitor alone, the playground's median and
+95th-percentile rerun time on the server (from the page's own timings, :mod:`ui.timing`) and from
+click to screen, how long the crystal checks took, and the server's memory after each wave. Run it
+by hand after ``pip install -r requirements-dev.txt``; it is a benchmark, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.pages import _unseen_copy, serve  # noqa: E402
+from crystal.samples import labelled_drops  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE  # noqa: E402
+from ui.timing import LOG_VARIABLE  # noqa: E402
+
+RERUN_P95_GOAL, WAVE_GROWTH_GOAL = 0.5, 128 * 2**20
+LAYERS = ("block1_conv1", "block3_conv3", "block5_pool")  # reached with Home, Home + 8 steps, End
+VERDICTS = ("💎 Crystal", "🫧 No crystal")
+TIMEOUT_MS = 600_000  # a check queued behind nine others on a busy 2-core server may take minutes
+
+
+async def idle(tab) -> None:
+    """The script has finished and the page is drawn (a short version of the tests' wait_for_idle)."""
+    while True:
+        running, connection, drawn, _ = await tab.evaluate(PAGE_STATE)
+        if running == "notRunning" and connection == "CONNECTED" and drawn:
+            return
+        await asyncio.sleep(0.1)
+
+
+async def crystal_visitor(context, url: str, drop, copy: int, deadline: float, results: dict) -> None:
+    """Checks ``drop``, a copy with one pixel changed (``copy`` says which), so no cache knows it."""
+    tab = await context.new_page()
+    await tab.goto(f"{url}/Crystal_check", timeout=TIMEOUT_MS)
+    await idle(tab)
+    await tab.get_by_test_id("stRadio").filter(has_text="Image source").get_by_text("Upload", exact=True).click()
+    label = tab.get_by_test_id("stWidgetLabel").filter(has_text="Upload images")
+    box = tab.get_by_test_id("stFileUploader").filter(has=label).locator('input[type="file"]')
+    await box.wait_for(state="attached", timeout=TIMEOUT_MS)
+    start = time.perf_counter()
+    photo = _unseen_copy(drop.path, copy)
+    await box.set_input_files([{"name": drop.path.name, "mimeType": "image/jpeg", "buffer": photo}])
+    await tab.get_by_role("heading", name=drop.path.name).wait_for(timeout=TIMEOUT_MS)  # the upload's own section
+    await idle(tab)
+    results["checks"].append(time.perf_counter() - start)
+    expected = "💎 Crystal" if drop.label == "crystal" else "🫧 No crystal"  # a drop the model learned from
+    shown = [h.strip() for h in await tab.get_by_role("heading").all_inner_texts() if h.strip() in VERDICTS]
+    assert shown == [expected], f"{drop.path.name}: {shown}, expected {expected}"
+
+
+async def playground_visitor(context, url: str, deadline: float, results: dict) -> None:
+    tab = await context.new_page()
+    await tab.goto(f"{url}/Convolution_and_pooling", timeout=TIMEOUT_MS)
+    await idle(tab)
+    box = tab.get_by_role("spinbutton", name="Zero padding")
+    padding = 1
+    while time.monotonic() < deadline:
+        padding = (padding + 1) % 3
+        side = 3 + 2 * padding  # the classic 5x5 picture, a 3x3 kernel, stride 1
+        start = time.perf_counter()
+        await box.fill(str(padding))
+        await box.press("Enter")
+        await tab.get_by_text(f"Output {side}×{side}", exact=True).wait_for(timeout=TIMEOUT_MS)
+        await idle(tab)
+        results["clicks"].append(time.perf_counter() - start)
+
+
+async def feature_map_visitor(context, url: str, deadline: float, results: dict) -> None:
+    tab = await context.new_page()
+    await tab.goto(f"{url}/Feature_maps", timeout=TIMEOUT_MS)
+    await idle(tab)
+    n = 0
+    while time.monotonic() < deadline:
+        layer = LAYERS[n % len(LAYERS)]
+        slider = tab.get_by_test_id("stSlider").filter(has_text="Layer")
+        await slider.get_by_role("slider").focus()
+        await tab.keyboard.press("End" if layer == LAYERS[2] else "Home")
+        if layer == LAYERS[1]:
+            for _ in range(8):  # block1_conv1 ... block3_conv3 is eight steps along
+                await tab.keyboard.press("ArrowRight")
+        await tab.get_by_text(f"feature maps of {layer}").first.wait_for(timeout=TIMEOUT_MS)
+        await idle(tab)
+        results["layers"] += 1
+        n += 1
+
+
+async def wave(browser, url: str, visitors: int, seconds: float, results: dict, number: int) -> None:
+    deadline = time.monotonic() + seconds
+    drops = labelled_drops()
+    contexts = [await browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(visitors)]
+    jobs = []
+    for n, context in enumerate(contexts):
+        if n % 3 == 0:
+            jobs.append(crystal_visitor(context, url, drops[n % len(drops)], 1000 * number + n, deadline, results))
+        elif n % 3 == 1:
+            jobs.append(playground_visitor(context, url, deadline, results))
+        else:
+            jobs.append(feature_map_visitor(context, url, deadline, results))
+    await asyncio.gather(*jobs)
+    for context in contexts:
+        await context.close()
+
+
+def rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS: is this Linux?")
+
+
+def server_reruns(log: Path, since: int) -> list[float]:
+    lines = log.read_text().splitlines()[since:] if log.exists() else []
+    return [float(seconds) for page, seconds in (line.split("\t") for line in lines) if page == "playground"]
+
+
+def quantiles(values: list[float]) -> str:
+    if not values:
+        return "none"
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"median {statistics.median(ordered) * 1000:.0f} ms, 95th percentile {p95 * 1000:.0f} ms ({len(ordered)} runs)"
+
+
+async def main_async(visitors: int, seconds: float, waves: int) -> int:
+    from playwright.async_api import async_playwright
+
+    log = Path(tempfile.mkdtemp()) / "timings.tsv"
+    os.environ[LOG_VARIABLE] = str(log)
+    with serve() as (url, pid):
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            alone = {"checks": [], "clicks": [], "layers": 0}
+            await wave(browser, url, 3, 20, alone, 0)  # warm the server (models loaded), then one visitor alone:
+            alone = {"checks": [], "clicks": [], "layers": 0}
+            mark = len(log.read_text().splitlines()) if log.exists() else 0
+            context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+            await playground_visitor(context, url, time.monotonic() + 20, alone)
+            await context.close()
+            print(f"no load, one playground visitor: server {quantiles(server_reruns(log, mark))}; "
+                  f"click to screen {quantiles(alone['clicks'])}", flush=True)
+            memory = [rss(pid)]
+            for n in range(1, waves + 1):
+                results = {"checks": [], "clicks": [], "layers": 0}
+                mark = len(log.read_text().splitlines())
+                await wave(browser, url, visitors, seconds, results, n)
+                memory.append(rss(pid))
+                reruns = server_reruns(log, mark)
+                print(f"wave {n}: {visitors} visitors for {seconds:.0f} s: playground server {quantiles(reruns)}; "
+                      f"click to screen {quantiles(results['clicks'])}; {len(results['checks'])} crystal checks "
+                      f"all right, {quantiles(results['checks'])}; {results['layers']} layer switches; server memory "
+                      f"{memory[-1] / 2**20:.0f} MB ({(memory[-1] - memory[-2]) / 2**20:+.0f} MB)", flush=True)
+                if reruns:
+                    p95 = sorted(reruns)[round(0.95 * (len(reruns) - 1))]
+                    print(f"  goal: 95th percentile rerun under {RERUN_P95_GOAL * 1000:.0f} ms: "
+                          f"{'reached' if p95 < RERUN_P95_GOAL else 'NOT reached'}", flush=True)
+            growth = memory[-1] - memory[-2]
+            print(f"memory: {' -> '.join(f'{m / 2**20:.0f} MB' for m in memory)}; the last wave added "
+                  f"{growth / 2**20:.0f} MB (goal under {WAVE_GROWTH_GOAL / 2**20:.0f} MB: "
+                  f"{'reached' if growth < WAVE_GROWTH_GOAL else 'NOT reached'})")
+            await browser.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
+    parser.add_argument("--visitors", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=120, help="how long each wave keeps at it")
+    parser.add_argument("--waves", type=int, default=3)
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print("error: the load benchmark needs /usr/bin/chromium (apt-get install chromium)", file=sys.stderr)
+        return 2
+    return asyncio.run(main_async(args.visitors, args.seconds, args.waves))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
