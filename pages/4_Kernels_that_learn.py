@@ -22,7 +22,7 @@ seed_column, reset_column = st.columns([1, 3], vertical_alignment="bottom")
 seed = seed_column.number_input("Seed", 0, 9999, 0, key="learn_seed",
                                 help="The same seed makes the same pictures and the same random start: a run can be replayed.")
 if reset_column.button("Reset to random kernels", key="learn_reset", icon="🎲"):
-    learn.reset(seed)
+    learn.reset()
 run = learn.current_run(seed)
 
 st.header("1 · The pictures it learns from")

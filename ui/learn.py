@@ -34,7 +34,8 @@ def current_run(seed: int) -> Run:
     return run
 
 
-def reset(seed: int) -> None:
+def reset() -> None:
+    """Forget the run: the next :func:`current_run` starts again from random kernels."""
     st.session_state.pop(RUN_KEY, None)
     st.session_state[PLAYING_KEY] = False
 
