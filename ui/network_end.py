@@ -85,8 +85,7 @@ def dense_step(vector: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
     if typed is not None and len(typed[0]) != vector.size:
         st.info(f"The list now has {vector.size} entries instead of {len(typed[0])}: the weights you typed are kept "
                 f"for the first {min(vector.size, len(typed[0]))}, and new entries start from the preset's rule.")  # fmt: skip
-    names = [f"{i + 1} (row {classify.cell_of(i, shape)[0]}, col {classify.cell_of(i, shape)[1]})"
-             for i in range(vector.size)]  # fmt: skip
+    names = ["{} (row {}, col {})".format(i + 1, *classify.cell_of(i, shape)) for i in range(vector.size)]
     cells = matrix_editor(np.vstack([weights, bias]), key=f"dense_cells_{name}_{dims(shape)}_{vector.size}",
                           what="weights table", help="A weight: negative numbers and fractions like 1/4 are fine.",
                           max_side=MAX_SIDE**2,

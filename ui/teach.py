@@ -57,9 +57,8 @@ def photo_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def record_label(state: Teaching, name: str, data: bytes, prediction: Prediction, label: str | None) -> None:
-    """Remember (or, with ``label`` None, forget) the user's label for a checked photo."""
-    sha = photo_id(data)
+def record_label(state: Teaching, name: str, sha: str, prediction: Prediction, label: str | None) -> None:
+    """Remember (or, with ``label`` None, forget) the user's label for a checked photo (its file hash ``sha``)."""
     if label is None:
         state.photos.pop(sha, None)
     elif sha not in state.photos or state.photos[sha].label != label:
@@ -80,8 +79,9 @@ def results_table(state: Teaching, shipped: CrystalModel, images: list[NamedImag
     })  # fmt: skip
     if adapted:
         table["Shipped model said"] = [f"{VERDICT_TEXT[p.label]} ({p.p_crystal:.0%})" for p in checked]
-    table["Your label"] = [label_text(state, image.data) for image in images]
-    key = "labels_" + photo_id("\n".join([*(i.name for i in images), crystal_check.model_id(state.model or shipped)]).encode())[:12]
+    shas = [photo_id(image.data) for image in images]
+    table["Your label"] = [label_text(state, sha) for sha in shas]
+    key = "labels_" + photo_id("\n".join([*shas, crystal_check.model_id(state.model or shipped)]).encode())[:12]
     edited = st.data_editor(
         table, key=key, hide_index=True, disabled=[c for c in table.columns if c != "Your label"],
         column_config={
@@ -90,26 +90,26 @@ def results_table(state: Teaching, shipped: CrystalModel, images: list[NamedImag
                 options=LABEL_CHOICES, help="What you see in the photo: the model can learn from it (below)"),
         },
     )  # fmt: skip
-    for image, prediction, text in zip(images, checked, edited["Your label"]):
-        record_label(state, image.name, image.data, prediction, LABEL_BY_TEXT.get(text or NO_LABEL))
-    rows = [(image.name, v.label, v.p_crystal, v.unfamiliar, "adapted" if adapted else "shipped", label_name(state, image.data))
-            for image, v in zip(images, in_use)]  # fmt: skip
+    for image, sha, prediction, text in zip(images, shas, checked, edited["Your label"]):
+        record_label(state, image.name, sha, prediction, LABEL_BY_TEXT.get(text or NO_LABEL))
+    rows = [(image.name, v.label, v.p_crystal, v.unfamiliar, "adapted" if adapted else "shipped", label_name(state, sha))
+            for image, sha, v in zip(images, shas, in_use)]  # fmt: skip
     if adapted:
-        rows += [(image.name, p.label, p.p_crystal, p.unfamiliar, "shipped", label_name(state, image.data))
-                 for image, p in zip(images, checked)]  # fmt: skip
+        rows += [(image.name, p.label, p.p_crystal, p.unfamiliar, "shipped", label_name(state, sha))
+                 for image, sha, p in zip(images, shas, checked)]  # fmt: skip
     st.download_button("Download results (CSV)", results_csv(rows), file_name="crystal_check.csv", mime="text/csv",
                        icon="⬇️")  # fmt: skip
 
 
-def label_name(state: Teaching, data: bytes) -> str:
-    """The user's label of a photo as the CSV writes it ('' when not labelled)."""
-    photo = state.photos.get(photo_id(data))
+def label_name(state: Teaching, sha: str) -> str:
+    """The user's label of a photo (by file hash) as the CSV writes it ('' when not labelled)."""
+    photo = state.photos.get(sha)
     return photo.label if photo else ""
 
 
-def label_text(state: Teaching, data: bytes) -> str:
-    """The user's label of a photo as the table shows it ('' when not labelled)."""
-    photo = state.photos.get(photo_id(data))
+def label_text(state: Teaching, sha: str) -> str:
+    """The user's label of a photo (by file hash) as the table shows it (:data:`NO_LABEL` when not labelled)."""
+    photo = state.photos.get(sha)
     return VERDICT_TEXT[photo.label] if photo else NO_LABEL
 
 
@@ -119,17 +119,17 @@ def sorted_uploads(state: Teaching, shipped: CrystalModel) -> None:
     for column, label in zip(st.columns(2), LABELS):
         files = column.file_uploader(f"Photos you have sorted as **{VERDICT_TEXT[label].lower()}**", type=list(EXTENSIONS),
                                      accept_multiple_files=True, key=f"teach_{label}")  # fmt: skip
-        new = [f for f in files or [] if label_name(state, f.getvalue()) != label]
+        new = [(file, sha) for file in files or [] if label_name(state, sha := photo_id(file.getvalue())) != label]
         if not new:
             continue
         bar = column.progress(0.0, text="Checking your photos ...")
-        for done, file in enumerate(new, start=1):
+        for done, (file, sha) in enumerate(new, start=1):
             data = file.getvalue()
             rgb = decode(data, file.name)
             if isinstance(rgb, str):
                 column.error(rgb, icon="🚫")
             else:
-                record_label(state, file.name, data, crystal_check.predict(data, rgb, shipped), label)
+                record_label(state, file.name, sha, crystal_check.predict(data, rgb, shipped), label)
             bar.progress(done / len(new), text=f"Checked {done} of {len(new)} of your photos")
         bar.empty()
 

@@ -45,6 +45,7 @@ class Run:
 
     seed: int
     model: object = field(init=False, repr=False)
+    _layers: object = field(init=False, repr=False)  # the model answering with every step's output
     train: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)
     test: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)
     steps: int = 0
@@ -54,6 +55,7 @@ class Run:
         pictures, labels = make_examples(PER_CLASS, self.seed)
         self.train, self.test = split(pictures[..., None], labels, HELD_OUT, self.seed)
         self.model = build(self.seed)
+        self._layers = _layer_outputs(self.model)
         self.history.append({"epoch": 0, **self.evaluate()})
 
     @property
@@ -102,11 +104,17 @@ class Run:
 
     def look(self, picture: np.ndarray) -> "Look":
         """Everything the network computes for one picture, layer by layer."""
-        import keras
-
-        inner = keras.Model(self.model.input, [self.model.get_layer(n).output for n in ("conv", "pool", "dense", "softmax")])
-        maps, pooled, scores, chances = (np.asarray(a)[0] for a in inner(np.asarray(picture, np.float32).reshape(1, SIDE, SIDE, 1)))
+        outputs = self._layers(np.asarray(picture, np.float32).reshape(1, SIDE, SIDE, 1))
+        maps, pooled, scores, chances = (np.asarray(a)[0] for a in outputs)
         return Look(np.moveaxis(maps, -1, 0), np.moveaxis(pooled, -1, 0), scores, chances)
+
+
+def _layer_outputs(model):
+    """The same network (its layers and weights shared, so it follows the training) answering
+    with every step's output: the convolution's maps, the pooled maps, the scores and the chances."""
+    import keras
+
+    return keras.Model(model.input, [model.get_layer(name).output for name in ("conv", "pool", "dense", "softmax")])
 
 
 @dataclass(frozen=True)

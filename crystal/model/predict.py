@@ -28,7 +28,7 @@ from crystal.model.fit import THRESHOLD
 from crystal.model.normalise import working_shape
 from crystal.model.store import ModelData
 from crystal.model.views import AS_TAKEN, PREDICTION_VIEWS, View, render
-from crystal.model.weights import strongest
+from crystal.model.weights import sigmoid, strongest
 
 MAP_STEP = CELL // 2  # working pixels per Grad-CAM value: block4_conv3 comes before the head's pooling
 SHOWN_FEATURES = 3
@@ -116,7 +116,7 @@ class CrystalModel:
         log_odds = float(np.mean([explanation.log_odds for _, explanation in views]))
         pooled = np.stack([explanation.pooled for _, explanation in views])
         towards, away = strongest(self.weights.contributions(pooled), SHOWN_FEATURES)
-        p = float(1.0 / (1.0 + np.exp(-log_odds)))
+        p = float(sigmoid(log_odds))
         box, description = drop.box, appearance(rgb, drop)
         return Prediction(
             p_crystal=p, label=self.label(p), log_odds=log_odds,

@@ -53,12 +53,15 @@ class HeadWeights:
     def standardised(self, pooled: np.ndarray) -> np.ndarray:
         """The head's 512 inputs for a photo: each pooled feature measured against the training
         photos' (0 is their mean, 1 their spread), averaged over the views."""
-        return ((np.atleast_2d(pooled) - self.mean) / np.sqrt(self.variance)).astype(np.float64).mean(axis=0)
+        return self._standardised_views(pooled).mean(axis=0)
 
     def log_odds(self, pooled: np.ndarray) -> np.ndarray:
         """The head's log-odds for pooled features, (512,) or (views, 512): one per row."""
-        standardised = (np.atleast_2d(pooled) - self.mean) / np.sqrt(self.variance)
-        return standardised.astype(np.float64) @ self.kernel.astype(np.float64) + self.bias
+        return self._standardised_views(pooled) @ self.kernel.astype(np.float64) + self.bias
+
+    def _standardised_views(self, pooled: np.ndarray) -> np.ndarray:
+        """(views, 512) float64: each view's pooled features standardised as the head does."""
+        return ((np.atleast_2d(pooled) - self.mean) / np.sqrt(self.variance)).astype(np.float64)
 
     def p_crystal(self, pooled: np.ndarray) -> float:
         """The chance of a crystal from a photo's pooled features, its views averaged in log-odds
