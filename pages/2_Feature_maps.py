@@ -82,12 +82,13 @@ right.caption(
     "works with how much brighter or darker than usual each spot is."
 )
 
-vgg16 = feature_maps.extractor(source_key)
-if vgg16.has(rgb):
-    maps = vgg16.maps(rgb)
-else:
-    with heavy_work.slot("VGG16's feature maps"), st.spinner("Running VGG16 through all 18 layers (once per image) ..."):
+vgg16, queue_status = feature_maps.extractor(source_key), st.empty()  # made every run: see heavy_work.slot
+with st.spinner("Running VGG16 through all 18 layers (once per image) ..."):
+    if vgg16.has(rgb):
         maps = vgg16.maps(rgb)
+    else:
+        with heavy_work.slot("VGG16's feature maps", queue_status):
+            maps = vgg16.maps(rgb)
 
 # --- Overview ------------------------------------------------------------------------------------
 st.subheader("All 18 layers at a glance")

@@ -65,10 +65,10 @@ def predict(data: bytes, rgb: np.ndarray, crystal_model: CrystalModel) -> Predic
     model has judged these bytes before, otherwise made in turn through the heavy-work queue.
     Grad-CAM costs almost nothing on top of the verdict, so every photo gets one and looking closer
     at any checked photo needs no second pass."""
-    key = (model_id(crystal_model), hashlib.sha256(data).hexdigest())
+    key, status = (model_id(crystal_model), hashlib.sha256(data).hexdigest()), st.empty()
     kept = predictions().get(key)
     if kept is None:
-        with heavy_work.slot("a crystal check"):
+        with heavy_work.slot("a crystal check", status):
             kept = crystal_model.predict(rgb, explain=True)
         predictions().put(key, kept)
     return kept

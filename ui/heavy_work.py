@@ -77,9 +77,12 @@ def queue() -> HeavyWorkQueue:
 
 
 @contextmanager
-def slot(what: str) -> Iterator[None]:
-    """Run the block as one heavy job: wait for a free slot first, showing the place in the queue."""
-    line, status = queue(), st.empty()
+def slot(what: str, status=None) -> Iterator[None]:
+    """Run the block as one heavy job: wait for a free slot first, showing the place in the queue in
+    ``status`` (an ``st.empty()``). A caller that queues only sometimes (on a cache miss) should make
+    ``status`` every time: an element that exists in some runs only moves everything after it, and
+    Streamlit then draws those afresh (an open expander closes)."""
+    line, status = queue(), status if status is not None else st.empty()
     ticket = line.join()
     try:
         while (ahead := line.try_start(ticket, POLL_SECONDS)) is not None:
