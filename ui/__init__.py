@@ -1,1 +1,9 @@
-"""Streamlit-side helpers shared by the pages; everything computational lives in ``crystal/``."""
+"""Streamlit-side helpers shared by the pages; everything computational lives in ``crystal/``.
+
+Every page imports this package, so importing it is where the server is set up, once per process:
+see :mod:`ui.light_reruns`.
+"""
+from ui.light_reruns import hand_the_lock_over_sooner, skip_keras_clear_session
+
+skip_keras_clear_session()
+hand_the_lock_over_sooner()
