@@ -17,7 +17,7 @@ from ui.navigation import sidebar_navigation
 from ui.network_end import dense_step, dropout_step, flatten_step, softmax_step
 
 st.set_page_config(page_title="Convolution & pooling", page_icon="🧮", layout="wide")
-started = timing.page_started()
+run_timing = timing.page_started("playground")
 sidebar_navigation()
 
 POOL_INPUTS = ("The result above", presets.POOL_EXAMPLE.name)
@@ -172,4 +172,4 @@ scores = dense_step(dropout_step(vector), pooled.shape)
 if scores is None:
     st.stop()
 softmax_step(scores)
-timing.page_done("playground", started)
+timing.page_done(run_timing)

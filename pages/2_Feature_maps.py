@@ -4,14 +4,14 @@ import hashlib
 import streamlit as st
 
 from crystal.backbone import available_sources
-from crystal.features import LAYERS, layer_facts, network_input, strongest_channels
-from crystal.render import layer_grid, layer_summaries
+from crystal.features import LAYERS, layer_facts
 from crystal.samples import list_samples
-from ui import feature_maps, heavy_work
+from ui import feature_maps, heavy_work, timing
 from ui.image_input import FOCUS_KEY, HANDOFF_KEY, choose_images, decode
 from ui.navigation import sidebar_navigation
 
 st.set_page_config(page_title="VGG16 feature maps", page_icon="🧠", layout="wide")
+run_timing = timing.page_started("feature maps")
 sidebar_navigation()
 st.title("🧠 What each layer of VGG16 sees")
 st.markdown(
@@ -65,11 +65,10 @@ if isinstance(rgb, str):
     st.error(rgb)
     st.stop()
 
-seen = network_input(rgb)
+digest = hashlib.sha256(image.data).hexdigest()
+preview, seen = feature_maps.shown_image(digest, rgb)
 left, right = st.columns(2)
-left.image(
-    feature_maps.preview(rgb), caption=f"{image.name}: {rgb.shape[1]}×{rgb.shape[0]} pixels", output_format="JPEG"
-)
+left.image(preview, caption=f"{image.name}: {rgb.shape[1]}×{rgb.shape[0]} pixels", output_format="JPEG")
 right.image(
     seen,
     caption="What VGG16 is given: the central square, resized to 224×224 pixels",
@@ -84,11 +83,11 @@ right.caption(
 
 vgg16, queue_status = feature_maps.extractor(source_key), st.empty()  # made every run: see heavy_work.slot
 with st.spinner("Running VGG16 through all 18 layers (once per image) ..."):
-    if vgg16.has(rgb):
-        maps = vgg16.maps(rgb)
+    if vgg16.has(seen):
+        maps = vgg16.maps(seen)
     else:
         with heavy_work.slot("VGG16's feature maps", queue_status):
-            maps = vgg16.maps(rgb)
+            maps = vgg16.maps(seen)
 
 # --- Overview ------------------------------------------------------------------------------------
 st.subheader("All 18 layers at a glance")
@@ -96,7 +95,7 @@ st.caption(
     "Each small picture is one layer's average over all its feature maps: where that layer responds at "
     "all. Left to right the maps get coarser (pooling halves them) while each value sees more of the image."
 )
-st.image(layer_summaries(maps), caption=list(maps), width=96)
+st.image(feature_maps.layer_summaries(source_key, digest, maps), caption=list(maps), width=96)
 
 # --- One layer -----------------------------------------------------------------------------------
 st.subheader("One layer, all its feature maps")
@@ -130,7 +129,6 @@ sort = st.radio(
     key="fm_sort",
     help="Strongest first: sorted by mean activation, the filters that respond most to this image come first.",
 )
-order = [int(c) for c in (strongest_channels(layer_maps) if sort == "Strongest first" else range(channels))]
 shown = st.slider(
     "How many maps to show",
     1,
@@ -144,7 +142,8 @@ shared_scale = st.toggle(
     key="fm_shared",
     help="Off: each map is stretched to its own range, so weak patterns show. On: brightness compares across maps.",
 )
-grid, grid_format = layer_grid(layer_maps, order[:shown], shared_scale)
+order, means, grid, grid_format = feature_maps.layer_view(source_key, digest, layer, sort == "Strongest first", shown,
+                                                         shared_scale, layer_maps)
 st.image(
     grid,
     output_format=grid_format,
@@ -157,7 +156,7 @@ st.subheader("One feature map, up close")
 channel = st.selectbox(
     "Feature map",
     order,
-    format_func=lambda c: f"#{c} (mean activation {layer_maps[..., c].mean():.2f})",
+    format_func=lambda c: f"#{c} (mean activation {means[c]:.2f})",
     key=f"fm_channel_{layer}",
     help="Every map of the layer, in the same order as the grid above.",
 )
@@ -169,6 +168,7 @@ with heat_column:
         + (" Shown as averages of 2×2 blocks to keep the page light." if height > feature_maps.HEATMAP_SIDE else "")
     )
 with overlay_column:
-    overlay = feature_maps.channel_overlay(seen, layer_maps[..., channel])
+    overlay = feature_maps.channel_overlay_jpeg(source_key, digest, layer, channel, seen, layer_maps[..., channel])
     st.image(overlay, caption="The same map laid over the input", width=430)
     st.caption("Bright, yellow areas are where this filter responds most strongly.")
+timing.page_done(run_timing)

@@ -7,11 +7,12 @@ from crystal.model.predict import Prediction
 from crystal.render import outline, overlay, to_jpeg_bytes
 from crystal.samples import list_samples
 from crystal.verdict import UNFAMILIAR_TEXT, VERDICT_TEXT, confidence_words, scale_region, tile_heat
-from ui import crystal_check, teach, verdict_sum
+from ui import crystal_check, teach, timing, verdict_sum
 from ui.image_input import HANDOFF_KEY, NamedImage, choose_images, decode
 from ui.navigation import sidebar_navigation
 
 st.set_page_config(page_title="Crystal check", page_icon="💎", layout="wide")
+run_timing = timing.page_started("crystal check")
 sidebar_navigation()
 st.title("💎 Crystal check")
 st.markdown(
@@ -143,3 +144,4 @@ with picture:
 
 with st.expander("🧮 How this verdict was added up, from VGG16's features to the chance of a crystal"):
     verdict_sum.how_it_added_up(detail, model, image.name)
+timing.page_done(run_timing)

@@ -1,7 +1,9 @@
 """The feature-map page, run headless with AppTest: a sample, uploads, a bad file, the handoff."""
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from crystal import render
 from crystal.samples import list_samples
 from ui import feature_maps
 from ui.image_input import HANDOFF_KEY, NamedImage
@@ -115,3 +117,16 @@ def test_imagenet_weights_are_offered_and_named_when_cached(tmp_path):
     assert not at.exception, at.exception
     assert "In use: VGG16 ImageNet weights" in captions(at)
     assert metrics(at)["Output"] == "224×224×64"
+
+
+def test_the_servers_shared_layer_views_follow_the_image_they_are_keyed_by():
+    """The pictures are kept server-wide by the image's digest: each digest gets its own maps' pictures."""
+    rng = np.random.default_rng(0)
+    first, second = rng.random((14, 14, 8), dtype=np.float32), rng.random((14, 14, 8), dtype=np.float32)
+    order, means, grid, _ = feature_maps.layer_view("hed", "first", "block5_conv3", True, 8, False, first)
+    assert order == [int(c) for c in np.argsort(-first.mean(axis=(0, 1)), kind="stable")]
+    np.testing.assert_allclose(means, first.mean(axis=(0, 1)), rtol=1e-6)
+    assert grid == render.layer_grid(first, order, False)[0]
+    assert feature_maps.layer_view("hed", "first", "block5_conv3", True, 8, False, second)[2] == grid  # kept
+    other = feature_maps.layer_view("hed", "second", "block5_conv3", True, 8, False, second)
+    assert other[2] != grid and other[0] == [int(c) for c in np.argsort(-second.mean(axis=(0, 1)), kind="stable")]

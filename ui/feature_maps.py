@@ -4,6 +4,12 @@ The model is built once per server and weights source (``st.cache_resource``); t
 few images live inside it (see :class:`crystal.features.FeatureExtractor`) rather than in
 ``st.cache_data``, which would pickle 60 MB per image on every rerun. What goes to the browser
 is shrunk first, so a layer view stays well under a megabyte.
+
+The pictures made from an image and its maps are kept server-wide in ``st.cache_data``, keyed by
+the image's digest (``digest``: the SHA-256 of its file) and the view's settings, so a class looking
+at the same sample draws each view once, and a layer switch costs the server little. The arrays
+they are made from are passed as ``_``-parameters, which Streamlit does not hash: the digest and
+the weights source already name them.
 """
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import streamlit as st
 from PIL import Image
 
 from crystal import render
-from crystal.features import FeatureExtractor
+from crystal.features import FeatureExtractor, network_input, strongest_channels
 
 HEATMAP_SIDE = 112
 """Largest map side sent as interactive heatmap: 224×224 hover values would be ~1 MB of JSON."""
@@ -23,6 +29,36 @@ PREVIEW_WIDTH = 448
 @st.cache_resource(show_spinner="Loading VGG16 (once per server) ...")
 def extractor(source_key: str) -> FeatureExtractor:
     return FeatureExtractor(source_key)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def shown_image(digest: str, _rgb: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """``(preview JPEG, the 224×224 network input)`` of the image whose file has this digest."""
+    return preview(_rgb), network_input(_rgb)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def layer_summaries(source_key: str, digest: str, _maps: dict[str, np.ndarray]) -> list[bytes]:
+    """:func:`crystal.render.layer_summaries` of the image's maps, as PNGs."""
+    return [render.to_png_bytes(picture) for picture in render.layer_summaries(_maps)]
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def layer_view(source_key: str, digest: str, layer: str, strongest_first: bool, shown: int, shared_scale: bool,
+               _layer_maps: np.ndarray) -> tuple[list[int], list[float], bytes, str]:  # fmt: skip
+    """``(channel order, each channel's mean, mosaic of the first ``shown`` in that order, its format)``."""
+    channels = _layer_maps.shape[2]
+    order = [int(c) for c in (strongest_channels(_layer_maps) if strongest_first else range(channels))]
+    means = [float(m) for m in _layer_maps.mean(axis=(0, 1))]
+    grid, grid_format = render.layer_grid(_layer_maps, order[:shown], shared_scale)
+    return order, means, grid, grid_format
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def channel_overlay_jpeg(source_key: str, digest: str, layer: str, channel: int, _seen: np.ndarray,
+                         _channel_map: np.ndarray) -> bytes:  # fmt: skip
+    """:func:`channel_overlay` as a JPEG."""
+    return render.to_jpeg_bytes(channel_overlay(_seen, _channel_map))
 
 
 def heatmap_figure(channel: np.ndarray, title: str) -> go.Figure:

@@ -1,24 +1,42 @@
-"""Server-side rerun times of a page, for the load benchmark (``python -m bench.load``) only.
+"""Server-side run times of a page, for the load benchmark (``python -m bench.load``) only.
 
-When the environment variable :data:`LOG_VARIABLE` names a file, :func:`page_done` appends one line
-per finished run of a page: its name and how long the script took. Otherwise nothing is recorded
-and nothing is written.
+When the environment variable :data:`LOG_VARIABLE` names a file, :func:`page_done` appends one
+tab-separated line per finished run of a page: its name; ``open`` for a visitor's first run of it or
+``rerun`` for a run after a change; when it started (seconds since the epoch); how long the script
+took; and how much of that its thread spent on a core (the rest it waited: for a core, or for
+Python's interpreter lock). Otherwise nothing is recorded and nothing is written.
 """
 from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
+
+import streamlit as st
 
 LOG_VARIABLE = "CRYSTAL_PAGE_TIMINGS"
 
 
-def page_started() -> float:
-    return time.perf_counter()
+@dataclass(frozen=True)
+class PageRun:
+    page: str
+    kind: str  # "open" or "rerun"
+    epoch: float
+    clock: float
+    cpu: float
 
 
-def page_done(page: str, started: float) -> None:
-    """Record that ``page``'s script ran to its end, ``started`` being :func:`page_started`'s value."""
+def page_started(page: str) -> PageRun:
+    seen = st.session_state.setdefault("timing_pages_seen", set())
+    kind = "rerun" if page in seen else "open"
+    seen.add(page)
+    return PageRun(page, kind, time.time(), time.perf_counter(), time.thread_time())
+
+
+def page_done(run: PageRun) -> None:
+    """Record that the run :func:`page_started` began has reached the page's end."""
     log = os.environ.get(LOG_VARIABLE)
     if log:
+        seconds, cpu = time.perf_counter() - run.clock, time.thread_time() - run.cpu
         with open(log, "a", encoding="utf-8") as file:
-            file.write(f"{page}\t{time.perf_counter() - started:.4f}\n")
+            file.write(f"{run.page}\t{run.kind}\t{run.epoch:.3f}\t{seconds:.4f}\t{cpu:.4f}\n")

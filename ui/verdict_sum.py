@@ -14,7 +14,7 @@ import streamlit as st
 from crystal.model.features import LAYER
 from crystal.model.predict import CrystalModel, Prediction
 from crystal.ops import format_number
-from crystal.render import overlay, to_png_bytes
+from crystal.render import overlay, to_jpeg_bytes, to_png_bytes
 from crystal.verdict import added_up
 from ui.image_input import FOCUS_KEY, HANDOFF_KEY, NamedImage
 
@@ -51,7 +51,7 @@ def how_it_added_up(prediction: Prediction, model: CrystalModel, name: str) -> N
     for column, channel in zip(st.columns(len(shown)), shown):
         feature_map = prediction.feature_maps[channel]
         peak = float(feature_map.max())
-        column.image(to_png_bytes(overlay(grey, feature_map / peak if peak > 0 else feature_map)),
+        column.image(to_jpeg_bytes(overlay(grey, feature_map / peak if peak > 0 else feature_map)),
                      caption=f"#{channel}: {format_number(contributions[channel], decimals=2)}", width="stretch")  # fmt: skip
         if column.button(f"Open #{channel}", key=f"open_feature_{channel}", help="In the feature-map page, on this same input"):
             st.session_state[HANDOFF_KEY] = NamedImage(f"{name}, as the crystal model saw it", to_png_bytes(grey))
