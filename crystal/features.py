@@ -13,15 +13,13 @@ one value see" by arithmetic on VGG16's published architecture, so it needs no m
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
 
 from crystal.backbone import CONV_LAYERS, WeightsSource, build_vgg16, preprocess, source_by_key
+from crystal.memory import MemoryInfo, Recent
 
 INPUT_SIZE = 224  # the size VGG16 was trained at; its receptive fields are tuned to it
 _BLOCK_FILTERS = (64, 128, 256, 512, 512)
@@ -57,15 +55,6 @@ class LayerFacts:
     receptive_field: int  # side in input pixels of the square one output value depends on
     jump: int  # input pixels between neighbouring output values (the layer's total stride)
     note: str
-
-
-class CacheInfo(NamedTuple):
-    """Like :func:`functools.lru_cache`'s: misses are forward passes actually run."""
-
-    hits: int
-    misses: int
-    maxsize: int
-    currsize: int
 
 
 def layer_facts(name: str, input_size: int = INPUT_SIZE) -> LayerFacts:
@@ -136,42 +125,32 @@ class FeatureExtractor:
         self.source = source_by_key(source) if isinstance(source, str) else source
         vgg = build_vgg16(self.source)
         self._model = keras.Model(vgg.input, [vgg.get_layer(name).output for name in LAYERS], name="vgg16_all_layers")
-        self._cache: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()
-        self._maxsize = cache_size
-        self._hits = self._misses = 0
-        self._lock = threading.Lock()  # Streamlit serves sessions from several threads
+        self._recent: Recent[dict[str, np.ndarray]] = Recent(cache_size)  # shared by Streamlit's session threads
 
     def has(self, rgb: np.ndarray) -> bool:
         """Whether this image's maps are remembered (so :meth:`maps` makes no forward pass)."""
-        key = hashlib.sha256(network_input(rgb).tobytes()).hexdigest()
-        with self._lock:
-            return key in self._cache
+        return _key(network_input(rgb)) in self._recent
 
     def maps(self, rgb: np.ndarray) -> dict[str, np.ndarray]:
         """``{layer name: (H, W, C) float32}`` for all :data:`LAYERS`, in order, from one forward pass."""
         image = network_input(rgb)
-        key = hashlib.sha256(image.tobytes()).hexdigest()
-        with self._lock:
-            if key in self._cache:
-                self._hits += 1
-                self._cache.move_to_end(key)
-                return self._cache[key]
+        key = _key(image)
+        if (kept := self._recent.get(key)) is not None:
+            return kept
         outputs = self._model(preprocess(image, self.source)[None], training=False)
         result = {name: np.asarray(output[0]) for name, output in zip(LAYERS, outputs)}
         for array in result.values():
             array.setflags(write=False)
-        with self._lock:
-            self._misses += 1
-            self._cache[key] = result
-            while len(self._cache) > self._maxsize:
-                self._cache.popitem(last=False)
+        self._recent.put(key, result)
         return result
 
-    def cache_info(self) -> CacheInfo:
-        with self._lock:
-            return CacheInfo(self._hits, self._misses, self._maxsize, len(self._cache))
+    def cache_info(self) -> MemoryInfo:
+        """Hits and misses of the maps' memory: misses are forward passes actually run."""
+        return self._recent.info()
 
     def cache_clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-            self._hits = self._misses = 0
+        self._recent.clear()
+
+
+def _key(image: np.ndarray) -> str:
+    return hashlib.sha256(image.tobytes()).hexdigest()

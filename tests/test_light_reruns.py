@@ -20,3 +20,4 @@ def test_the_server_skips_the_full_garbage_collection_and_the_source_watch():
     settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert settings["runner"]["postScriptGC"] is False
     assert settings["server"]["fileWatcherType"] == "none"
+

@@ -8,13 +8,12 @@ server's heavy-work queue (:mod:`ui.heavy_work`). Nothing a visitor uploads is w
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
+from crystal.memory import Recent
 from crystal.model.predict import CrystalModel, Prediction, load_model
 from crystal.model.store import ModelFileError
 from ui import heavy_work
@@ -36,28 +35,10 @@ def model() -> CrystalModel | str:
         return str(err)
 
 
-class Predictions:
-    """The server's predictions, newest last, by (model, photo); safe for many sessions at once."""
-
-    def __init__(self, size: int = KEPT_PREDICTIONS):
-        self.size, self._kept, self._lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key: tuple[str, str]) -> Prediction | None:
-        with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
-            return self._kept.get(key)
-
-    def put(self, key: tuple[str, str], prediction: Prediction) -> None:
-        with self._lock:
-            self._kept[key] = prediction
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-
-
 @st.cache_resource
-def predictions() -> Predictions:
-    return Predictions()
+def predictions() -> Recent[Prediction]:
+    """The server's predictions, by (model, photo), shared by every session."""
+    return Recent(KEPT_PREDICTIONS)
 
 
 def predict(data: bytes, rgb: np.ndarray, crystal_model: CrystalModel) -> Prediction:
