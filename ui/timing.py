@@ -26,17 +26,19 @@ class PageRun:
     cpu: float
 
 
-def page_started(page: str) -> PageRun:
+def page_started(page: str) -> PageRun | None:
+    """The start of a run of ``page``, or None when nothing is logged (the usual case: no work then)."""
+    if not os.environ.get(LOG_VARIABLE):
+        return None
     seen = st.session_state.setdefault("timing_pages_seen", set())
     kind = "rerun" if page in seen else "open"
     seen.add(page)
     return PageRun(page, kind, time.time(), time.perf_counter(), time.thread_time())
 
 
-def page_done(run: PageRun) -> None:
+def page_done(run: PageRun | None) -> None:
     """Record that the run :func:`page_started` began has reached the page's end."""
-    log = os.environ.get(LOG_VARIABLE)
-    if log:
+    if run is not None:
         seconds, cpu = time.perf_counter() - run.clock, time.thread_time() - run.cpu
-        with open(log, "a", encoding="utf-8") as file:
+        with open(os.environ[LOG_VARIABLE], "a", encoding="utf-8") as file:
             file.write(f"{run.page}\t{run.kind}\t{run.epoch:.3f}\t{seconds:.4f}\t{cpu:.4f}\n")
