@@ -135,12 +135,15 @@ def rss(pid: int) -> int:
 
 def page_runs(log: Path, since: int, page: str) -> dict[str, list[float]]:
     """A page's run times on the server since line ``since`` of the log, by kind: "open" (a visitor's
-    first run of the page) and "rerun" (after a change)."""
-    runs = {"open": [], "rerun": []}
+    first run of the page) and "rerun" (after a change), and "rerun cpu": how much of each rerun its
+    thread spent on a core (the rest it waited, for a core or for Python's lock)."""
+    runs = {"open": [], "rerun": [], "rerun cpu": []}
     for line in log.read_text().splitlines()[since:] if log.exists() else []:
-        name, kind, _, seconds, _ = line.split("\t")
+        name, kind, _, seconds, cpu = line.split("\t")
         if name == page:
             runs[kind].append(float(seconds))
+            if kind == "rerun":
+                runs["rerun cpu"].append(float(cpu))
     return runs
 
 
@@ -163,7 +166,8 @@ def yield_to_the_server() -> None:
 
 
 def runs_line(runs: dict[str, list[float]]) -> str:
-    return f"reruns after a change {quantiles(runs['rerun'])}; page opens {quantiles(runs['open'])}"
+    cpu = f" (on a core: median {statistics.median(runs['rerun cpu']) * 1000:.0f} ms)" if runs["rerun cpu"] else ""
+    return f"reruns after a change {quantiles(runs['rerun'])}{cpu}; page opens {quantiles(runs['open'])}"
 
 
 async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: bool) -> int:

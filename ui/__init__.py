@@ -3,7 +3,7 @@
 Every page imports this package, so importing it is where the server is set up, once per process:
 see :mod:`ui.light_reruns`.
 """
-from ui.light_reruns import hand_the_lock_over_sooner, skip_keras_clear_session
+from ui.light_reruns import hand_the_lock_over_sooner, lighten_the_cleanup_after_each_run
 
-skip_keras_clear_session()
+lighten_the_cleanup_after_each_run()
 hand_the_lock_over_sooner()

@@ -17,6 +17,7 @@ from crystal.memory import Recent
 from crystal.model.predict import CrystalModel, Prediction, load_model
 from crystal.model.store import ModelFileError
 from ui import heavy_work
+from ui.light_reruns import freeze_what_is_loaded
 
 DISPLAY_WIDTH = 900
 """Widest image sent to the browser: the page column is narrower, so more pixels are wasted bytes."""
@@ -30,9 +31,11 @@ KEPT_PREDICTIONS = 128
 def model() -> CrystalModel | str:
     """The shipped model, or the message to show when it is missing or broken."""
     try:
-        return load_model()
+        loaded = load_model()
     except ModelFileError as err:
         return str(err)
+    freeze_what_is_loaded()
+    return loaded
 
 
 @st.cache_resource

@@ -20,6 +20,7 @@ from PIL import Image
 
 from crystal import render
 from crystal.features import FeatureExtractor, network_input, strongest_channels
+from ui.light_reruns import freeze_what_is_loaded
 
 HEATMAP_SIDE = 112
 """Largest map side sent as interactive heatmap: 224×224 hover values would be ~1 MB of JSON."""
@@ -28,7 +29,9 @@ PREVIEW_WIDTH = 448
 
 @st.cache_resource(show_spinner="Loading VGG16 (once per server) ...")
 def extractor(source_key: str) -> FeatureExtractor:
-    return FeatureExtractor(source_key)
+    built = FeatureExtractor(source_key)
+    freeze_what_is_loaded()
+    return built
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
