@@ -1,6 +1,7 @@
-"""``python -m bench.load [--visitors 30] [--seconds 120] [--waves 3] [--browsers-yield]``: a whole class on one server.
+"""``python -m bench.load [--visitors 30] [--seconds 120] [--waves 3] [--browsers-yield] [--url URL]``: a whole class on one server.
 
-Starts ``streamlit run app.py`` on a loopback port and sends waves of visitors at it, each a
+Starts ``streamlit run app.py`` on a loopback port (or uses the server at ``--url``, a container for
+example, whose run times and memory it then cannot read) and sends waves of visitors at it, each a
 Playwright context in one headless Chromium on the same machine, so the browsers share the server's
 cores. By default they compete with it as equals (pessimistic: Chromium even raises its own
 priority); with ``--browsers-yield`` they run at Linux's lowest CPU priority and get only what the
@@ -28,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,12 +172,20 @@ def runs_line(runs: dict[str, list[float]]) -> str:
     return f"reruns after a change {quantiles(runs['rerun'])}{cpu}; page opens {quantiles(runs['open'])}"
 
 
-async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: bool) -> int:
+def logged_runs(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def memory_line(memory: list[int]) -> str:
+    return f"; server memory {memory[-1] / 2**20:.0f} MB ({(memory[-1] - memory[-2]) / 2**20:+.0f} MB)" if memory else ""
+
+
+async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: bool, url: str | None) -> int:
     from playwright.async_api import async_playwright
 
     log = Path(tempfile.mkdtemp()) / "timings.tsv"
     os.environ[LOG_VARIABLE] = str(log)
-    with serve() as (url, pid):
+    with serve() if url is None else nullcontext((url, None)) as (url, pid):
         if browsers_yield:
             yield_to_the_server()
         print(f"browsers {'at the lowest CPU priority (SCHED_IDLE)' if browsers_yield else 'at the same priority as the server'}"
@@ -185,32 +195,32 @@ async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: 
             await wave(browser, url, 3, 20, {"checks": [], "clicks": [], "layers": 0}, 0)  # warm: models loaded
             await asyncio.sleep(5)
             alone = {"checks": [], "clicks": [], "layers": 0}
-            mark = len(log.read_text().splitlines())
+            mark = logged_runs(log)
             context = await browser.new_context(viewport={"width": 1400, "height": 1000})
             await playground_visitor(context, url, time.monotonic() + 20, alone)
             await context.close()
             print(f"no load, one playground visitor: server {runs_line(page_runs(log, mark, 'playground'))}; "
                   f"click to screen {quantiles(alone['clicks'])}", flush=True)
-            memory = [rss(pid)]
+            memory = [rss(pid)] if pid else []  # a server started elsewhere: its memory is not read
             for n in range(1, waves + 1):
                 results = {"checks": [], "clicks": [], "layers": 0}
-                mark = len(log.read_text().splitlines())
+                mark = logged_runs(log)
                 await wave(browser, url, visitors, seconds, results, n)
-                memory.append(rss(pid))
+                memory += [rss(pid)] if pid else []
                 runs = page_runs(log, mark, "playground")
                 print(f"wave {n}: {visitors} visitors for {seconds:.0f} s: playground on the server: {runs_line(runs)}; "
                       f"click to screen {quantiles(results['clicks'])}; {len(results['checks'])} crystal checks "
-                      f"all right, {quantiles(results['checks'])}; {results['layers']} layer switches; server memory "
-                      f"{memory[-1] / 2**20:.0f} MB ({(memory[-1] - memory[-2]) / 2**20:+.0f} MB)", flush=True)
+                      f"all right, {quantiles(results['checks'])}; {results['layers']} layer switches{memory_line(memory)}", flush=True)
                 print(f"  feature-map page on the server: {runs_line(page_runs(log, mark, 'feature maps'))}", flush=True)
                 if runs["rerun"]:
                     p95 = percentile95(runs["rerun"])
                     print(f"  goal: 95th percentile rerun under {RERUN_P95_GOAL * 1000:.0f} ms: "
                           f"{'reached' if p95 < RERUN_P95_GOAL else 'NOT reached'}", flush=True)
-            growth = memory[-1] - memory[-2]
-            print(f"memory: {' -> '.join(f'{m / 2**20:.0f} MB' for m in memory)}; the last wave added "
-                  f"{growth / 2**20:.0f} MB (goal under {WAVE_GROWTH_GOAL / 2**20:.0f} MB: "
-                  f"{'reached' if growth < WAVE_GROWTH_GOAL else 'NOT reached'})")
+            if memory:
+                growth = memory[-1] - memory[-2]
+                print(f"memory: {' -> '.join(f'{m / 2**20:.0f} MB' for m in memory)}; the last wave added "
+                      f"{growth / 2**20:.0f} MB (goal under {WAVE_GROWTH_GOAL / 2**20:.0f} MB: "
+                      f"{'reached' if growth < WAVE_GROWTH_GOAL else 'NOT reached'})")
             await browser.close()
     return 0
 
@@ -223,11 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browsers-yield", action="store_true",
                         help="run the browsers at the lowest CPU priority, so that the server's figures come close "
                              "to those of a class whose browsers are on their own machines")
+    parser.add_argument("--url", help="send the visitors to a server already running there (a container, another "
+                                      "machine) instead of starting one; its run times and memory are then not read")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print("error: the load benchmark needs /usr/bin/chromium (apt-get install chromium)", file=sys.stderr)
         return 2
-    return asyncio.run(main_async(args.visitors, args.seconds, args.waves, args.browsers_yield))
+    return asyncio.run(main_async(args.visitors, args.seconds, args.waves, args.browsers_yield, args.url))
 
 
 if __name__ == "__main__":
