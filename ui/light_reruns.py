@@ -11,11 +11,11 @@ the playground waited seconds behind other visitors' housekeeping:
   A full collection walks every object Python tracks: with TensorFlow and the models loaded, about
   430,000 objects and 150 ms. Python's own collector still runs full collections now and then, to
   give back what runs left in reference cycles (pictures, a photo's arrays); those would have the
-  same cost, and, put off by that many long-lived objects, come too seldom for memory to settle
-  under a class. :func:`freeze_what_is_loaded`, called after a run that imported modules and after
-  each model is loaded, moves the objects alive then where the collector never walks (they are
-  still freed as usual when nothing refers to them), so a full collection walks only what runs
-  made since: it takes about a millisecond and comes often enough.
+  same cost, and, put off by that many long-lived objects, come seldom. :func:`freeze_what_is_loaded`,
+  called after a run that imported modules and after each model is loaded, moves the objects alive
+  then where the collector never walks (they are still freed as usual when nothing refers to them),
+  so a full collection walks only what runs made since: it takes about a millisecond, and Python
+  runs one far more often.
 - A walk over every imported module for changed source, turned off in ``.streamlit/config.toml``
   (``server.fileWatcherType``).
 
