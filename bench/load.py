@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.pages import _unseen_copy, serve  # noqa: E402
 from crystal.samples import labelled_drops  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE, resident_bytes  # noqa: E402
 from ui.timing import LOG_VARIABLE  # noqa: E402
 
 RERUN_P95_GOAL, WAVE_GROWTH_GOAL = 0.5, 128 * 2**20
@@ -128,13 +128,6 @@ async def wave(browser, url: str, visitors: int, seconds: float, results: dict, 
         await context.close()
 
 
-def rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS: is this Linux?")
-
-
 def page_runs(log: Path, since: int, page: str) -> dict[str, list[float]]:
     """A page's run times on the server since line ``since`` of the log, by kind: "open" (a visitor's
     first run of the page) and "rerun" (after a change), and "rerun cpu": how much of each rerun its
@@ -201,12 +194,12 @@ async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: 
             await context.close()
             print(f"no load, one playground visitor: server {runs_line(page_runs(log, mark, 'playground'))}; "
                   f"click to screen {quantiles(alone['clicks'])}", flush=True)
-            memory = [rss(pid)] if pid else []  # a server started elsewhere: its memory is not read
+            memory = [resident_bytes(pid)] if pid else []  # a server started elsewhere: its memory is not read
             for n in range(1, waves + 1):
                 results = {"checks": [], "clicks": [], "layers": 0}
                 mark = logged_runs(log)
                 await wave(browser, url, visitors, seconds, results, n)
-                memory += [rss(pid)] if pid else []
+                memory += [resident_bytes(pid)] if pid else []
                 runs = page_runs(log, mark, "playground")
                 print(f"wave {n}: {visitors} visitors for {seconds:.0f} s: playground on the server: {runs_line(runs)}; "
                       f"click to screen {quantiles(results['clicks'])}; {len(results['checks'])} crystal checks "

@@ -1,19 +1,17 @@
 """Large freed blocks go back to the system at once on a server set up by ``ui`` (ui/large_blocks.py),
 even after glibc would have started keeping them; the figure is the process's resident memory."""
 import ctypes
-from pathlib import Path
+import os
 
 import pytest
 
 from ui.large_blocks import THRESHOLD_BYTES  # importing ui sets the server up, as every page does
 
-
-def resident_bytes() -> int:
-    status = Path("/proc/self/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) * 1024
+from .browser.conftest import resident_bytes
 
 
 def has_glibc() -> bool:
+    """Asked without setting anything, so that the test sees what importing ``ui`` did."""
     try:
         return hasattr(ctypes.CDLL("libc.so.6"), "mallopt")
     except OSError:
@@ -25,7 +23,7 @@ def test_freed_megabyte_blocks_leave_resident_memory_at_once():
     big = bytearray(8 * 2**20)
     del big  # left alone, glibc would now keep freed blocks under 8 MB for reuse
     blocks = [bytearray(8 * THRESHOLD_BYTES) for _ in range(200)]  # 1 MB each
-    before = resident_bytes()
+    before = resident_bytes(os.getpid())
     del blocks[::2]  # 100 MB freed, each block between two still in use
-    assert before - resident_bytes() > 80 * 2**20
+    assert before - resident_bytes(os.getpid()) > 80 * 2**20
     assert len(blocks) == 100

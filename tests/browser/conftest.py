@@ -57,10 +57,15 @@ class Server:
 
     def rss_bytes(self) -> int:
         """Resident memory of the server process, for checking that sessions share one model."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise RuntimeError("no VmRSS line: is this Linux?")
+        return resident_bytes(self.pid)
+
+
+def resident_bytes(pid: int) -> int:
+    """Resident memory of process ``pid`` (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS line: is this Linux?")
 
 
 @pytest.fixture(scope="session")
