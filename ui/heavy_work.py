@@ -8,6 +8,10 @@ stand. The playground and the tiny CNN never come here: their work takes millise
 While a visitor waits, their script polls the queue and redraws its status every
 :data:`POLL_SECONDS`; that is also when Streamlit stops it if they leave, reload or change
 something, so their place is given up at once. A job that fails frees its slot all the same.
+
+A running job keeps every core busy, and the light pages' reruns would share the cores with it as
+equals. So a job runs at a lower CPU priority (:func:`give_way_to_the_pages`): the pages' threads
+take a core from it at once, and it still has every core nobody else wants.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import os
 import threading
 from collections import deque
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import streamlit as st
@@ -23,6 +28,9 @@ SLOTS = max(1, (os.cpu_count() or 2) // 2)
 """Heavy jobs at a time: half the cores (one on a 2-core server), since one backbone pass already
 spreads over every core; the other half stays free for the light pages."""
 POLL_SECONDS = 0.5
+HEAVY_NICENESS = 10
+"""Linux niceness of the threads doing heavy work: at 10, a thread gets about a tenth of the share of
+a page's thread (niceness 0) when both want the same core."""
 
 
 class HeavyWorkQueue:
@@ -92,9 +100,45 @@ def slot(what: str, status=None) -> Iterator[None]:
     except BaseException:  # the visitor left, reloaded or changed something: give the place up
         line.leave(ticket)
         raise
-    finally:
+    try:  # the slot is taken: from here on, whatever happens frees it (Streamlit may stop the run at any call)
         status.empty()
-    try:
+        give_way_to_the_pages()
         yield
     finally:
         line.finish()
+
+
+def give_way_to_the_pages() -> None:
+    """Lower the CPU priority of this thread and of the libraries' worker threads to
+    :data:`HEAVY_NICENESS`. A thread's niceness lasts as long as the thread; Streamlit runs each
+    rerun of a page on a thread of its own, so only the rest of this run is affected. Elsewhere than
+    on Linux, nothing happens."""
+    for thread in [threading.get_native_id(), *library_threads()]:
+        try:
+            if os.getpriority(os.PRIO_PROCESS, thread) < HEAVY_NICENESS:
+                os.setpriority(os.PRIO_PROCESS, thread, HEAVY_NICENESS)
+        except (OSError, AttributeError):  # gone meanwhile, or not Linux
+            pass
+
+
+def library_threads(min_age: float = 1.0) -> list[int]:
+    """The native ids of this process's threads that Python did not start: the pools in which
+    TensorFlow (and OpenBLAS) do their arithmetic; the pages' own work all runs on Python threads.
+    A thread younger than ``min_age`` seconds is left out: Python may be starting it (a page's
+    rerun), not yet known to :mod:`threading`. Empty where ``/proc`` is missing."""
+    python_threads = {thread.native_id for thread in threading.enumerate()}
+    ticks_per_second = os.sysconf("SC_CLK_TCK")
+    try:
+        born_before = (float(Path("/proc/uptime").read_text().split()[0]) - min_age) * ticks_per_second
+        tasks = list(Path("/proc/self/task").iterdir())
+    except OSError:
+        return []
+    threads = []
+    for task in tasks:
+        try:
+            started = int((task / "stat").read_text().rsplit(")", 1)[1].split()[19])  # ticks after boot
+        except OSError:  # the thread ended meanwhile
+            continue
+        if int(task.name) not in python_threads and started < born_before:
+            threads.append(int(task.name))
+    return threads
