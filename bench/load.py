@@ -14,10 +14,10 @@ three ways and keep at it for ``--seconds``:
   the padding gives), timing each change from the click to the new grid on screen;
 - a third switch the feature-map page between layers (each layer's caption must appear).
 
-It prints, next to the same figures for one playground visitor alone, the playground's median and
-95th-percentile rerun time on the server after a change (from the page's own timings,
-:mod:`ui.timing`; page opens are shown apart) and from click to screen, the feature-map page's run
-times, how long the crystal checks took, and the server's memory after each wave. A process
+It prints, next to the same figures for one playground visitor and then one feature-map visitor
+alone, the playground's median and 95th-percentile rerun time on the server after a change (from
+the page's own timings, :mod:`ui.timing`; page opens are shown apart) and from click to screen, the
+feature-map page's run times, how long the crystal checks took, and the server's memory after each wave. A process
 outside the server watches for moments when the whole machine stood still (:mod:`bench.stalls`);
 the playground's reruns that none touched are shown apart as well. Run it by hand after
 ``pip install -r requirements-dev.txt``; it is a benchmark, not a test.
@@ -204,11 +204,13 @@ async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: 
             await asyncio.sleep(5)
             alone = {"checks": [], "clicks": [], "layers": 0}
             mark = logged_runs(log)
-            context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-            await playground_visitor(context, url, time.monotonic() + 20, alone)
-            await context.close()
+            for visitor in (playground_visitor, feature_map_visitor):
+                context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+                await visitor(context, url, time.monotonic() + 20, alone)
+                await context.close()
             print(f"no load, one playground visitor: server {runs_line(page_runs(log, mark, 'playground'))}; "
                   f"click to screen {quantiles(alone['clicks'])}", flush=True)
+            print(f"  then one feature-map visitor: server {runs_line(page_runs(log, mark, 'feature maps'))}", flush=True)
             memory = [resident_bytes(pid)] if pid else []  # a server started elsewhere: its memory is not read
             for n in range(1, waves + 1):
                 results = {"checks": [], "clicks": [], "layers": 0}

@@ -4,7 +4,7 @@
   and reruns the page. Its baseline is the naive way to build the same page (a pure-Python loop
   convolution, a trace of every step, every step's grids built up front as plotly figures, as the
   page once drew them), timed as plain calls without the page around them.
-- **Playground in Chromium**: the zero padding is changed in the sidebar, and the clock stops when
+- **Playground in Chromium**: the zero padding is changed (under step 1), and the clock stops when
   the new output grid is on screen and the rerun has finished: what a learner waits after a click.
   Its baseline is the same change answered by the server alone (AppTest), so the difference is
   the browser's share.

@@ -1,12 +1,14 @@
 """VGG16 feature maps: what each of the 13 convolution and 5 pooling layers responds to in one image."""
 import hashlib
 
+import numpy as np
 import streamlit as st
 
 from crystal.backbone import available_sources
 from crystal.features import LAYERS, layer_facts
 from crystal.samples import list_samples
-from ui import feature_maps, heavy_work, timing
+from ui import feature_maps, timing
+from ui.fragments import keep_widget_value
 from ui.image_input import FOCUS_KEY, HANDOFF_KEY, choose_images, decode
 from ui.navigation import sidebar_navigation
 
@@ -81,13 +83,7 @@ right.caption(
     "works with how much brighter or darker than usual each spot is."
 )
 
-vgg16, queue_status = feature_maps.extractor(source_key), st.empty()  # made every run: see heavy_work.slot
-with st.spinner("Running VGG16 through all 18 layers (once per image) ..."):
-    if vgg16.has(seen):
-        maps = vgg16.maps(seen)
-    else:
-        with heavy_work.slot("VGG16's feature maps", queue_status):
-            maps = vgg16.maps(seen)
+maps = feature_maps.maps_of(source_key, seen)
 
 # --- Overview ------------------------------------------------------------------------------------
 st.subheader("All 18 layers at a glance")
@@ -98,77 +94,88 @@ st.caption(
 st.image(feature_maps.layer_summaries(source_key, digest, maps), caption=list(maps), width=96)
 
 # --- One layer -----------------------------------------------------------------------------------
-st.subheader("One layer, all its feature maps")
-layer = st.select_slider(
-    "Layer",
-    LAYERS,
-    value="block1_conv2",
-    key="fm_layer",
-    help="conv = convolution (filters + ReLU); pool = 2×2 max pooling. Blocks 1 to 5 go from shallow to deep.",
-)
-facts = layer_facts(layer)
-height, width, channels = facts.output_shape
-columns = st.columns(4)
-columns[0].metric("Output", f"{height}×{width}×{channels}", help="Height × width of each map × number of maps.")
-columns[1].metric("Weights (parameters)", f"{facts.params:,}", help="Numbers learned in training; pooling has none.")
-columns[2].metric(
-    "Sees a patch of",
-    f"{facts.receptive_field}×{facts.receptive_field} px",
-    help="Receptive field: the square of the 224×224 input that one value of this layer depends on.",
-)
-columns[3].metric(
-    "Step between values", f"{facts.jump} px", help="How far apart in the input two neighbouring values are."
-)
-st.info(f"**{facts.kind.capitalize()}.** {facts.note}")
-
-layer_maps = maps[layer]
-sort = st.radio(
-    "Order of the maps",
-    ["Strongest first", "By channel number"],
-    horizontal=True,
-    key="fm_sort",
-    help="Strongest first: sorted by mean activation, the filters that respond most to this image come first.",
-)
-shown = st.slider(
-    "How many maps to show",
-    1,
-    channels,
-    value=min(channels, 64),
-    key=f"fm_top_{channels}",
-    help="Show only the first maps in the chosen order, e.g. the 16 strongest.",
-)
-shared_scale = st.toggle(
-    "Same brightness scale for all maps",
-    key="fm_shared",
-    help="Off: each map is stretched to its own range, so weak patterns show. On: brightness compares across maps.",
-)
-order, means, grid, grid_format = feature_maps.layer_view(source_key, digest, layer, sort == "Strongest first", shown,
-                                                         shared_scale, layer_maps)
-st.image(
-    grid,
-    output_format=grid_format,
-    caption=f"{shown} of {channels} feature maps of {layer}, left to right, top to bottom: "
-    f"channels {', '.join(f'#{c}' for c in order[:8])}{' ...' if shown > 8 else ''}",
-)
-
-# --- One channel ---------------------------------------------------------------------------------
-st.subheader("One feature map, up close")
-channel = st.selectbox(
-    "Feature map",
-    order,
-    format_func=lambda c: f"#{c} (mean activation {means[c]:.2f})",
-    key=f"fm_channel_{layer}",
-    help="Every map of the layer, in the same order as the grid above.",
-)
-heat_column, overlay_column = st.columns(2)
-with heat_column:
-    st.plotly_chart(feature_maps.heatmap_figure(layer_maps[..., channel], f"{layer}, map #{channel}"), key="fm_heatmap")
-    st.caption(
-        "Hover to read the values. Zero means the filter found nothing there (ReLU cut it off)."
-        + (" Shown as averages of 2×2 blocks to keep the page light." if height > feature_maps.HEATMAP_SIDE else "")
+@st.fragment
+def one_layer(source_key: str, digest: str, seen: np.ndarray) -> None:
+    """The layer slider and everything below it. Streamlit reruns only this part when one of its
+    widgets changes, so switching layers or maps skips the image and overview above."""
+    rerun_timing = timing.fragment_started("feature maps")
+    maps = feature_maps.maps_of(source_key, seen)
+    st.subheader("One layer, all its feature maps")
+    layer = st.select_slider(
+        "Layer",
+        LAYERS,
+        value="block1_conv2",
+        key="fm_layer",
+        help="conv = convolution (filters + ReLU); pool = 2×2 max pooling. Blocks 1 to 5 go from shallow to deep.",
     )
-with overlay_column:
-    overlay = feature_maps.channel_overlay_jpeg(source_key, digest, layer, channel, seen, layer_maps[..., channel])
-    st.image(overlay, caption="The same map laid over the input", width=430)
-    st.caption("Bright, yellow areas are where this filter responds most strongly.")
+    facts = layer_facts(layer)
+    height, width, channels = facts.output_shape
+    columns = st.columns(4)
+    columns[0].metric("Output", f"{height}×{width}×{channels}", help="Height × width of each map × number of maps.")
+    columns[1].metric("Weights (parameters)", f"{facts.params:,}", help="Numbers learned in training; pooling has none.")
+    columns[2].metric(
+        "Sees a patch of",
+        f"{facts.receptive_field}×{facts.receptive_field} px",
+        help="Receptive field: the square of the 224×224 input that one value of this layer depends on.",
+    )
+    columns[3].metric(
+        "Step between values", f"{facts.jump} px", help="How far apart in the input two neighbouring values are."
+    )
+    st.info(f"**{facts.kind.capitalize()}.** {facts.note}")
+
+    layer_maps = maps[layer]
+    sort = st.radio(
+        "Order of the maps",
+        ["Strongest first", "By channel number"],
+        horizontal=True,
+        key="fm_sort",
+        help="Strongest first: sorted by mean activation, the filters that respond most to this image come first.",
+    )
+    keep_widget_value(f"fm_top_{channels}", min(channels, 64))  # this part is a fragment: see ui.fragments
+    shown = st.slider(
+        "How many maps to show",
+        1,
+        channels,
+        key=f"fm_top_{channels}",
+        help="Show only the first maps in the chosen order, e.g. the 16 strongest.",
+    )
+    shared_scale = st.toggle(
+        "Same brightness scale for all maps",
+        key="fm_shared",
+        help="Off: each map is stretched to its own range, so weak patterns show. On: brightness compares across maps.",
+    )
+    order, means, grid, grid_format = feature_maps.layer_view(source_key, digest, layer, sort == "Strongest first", shown,
+                                                             shared_scale, layer_maps)
+    st.image(
+        grid,
+        output_format=grid_format,
+        caption=f"{shown} of {channels} feature maps of {layer}, left to right, top to bottom: "
+        f"channels {', '.join(f'#{c}' for c in order[:8])}{' ...' if shown > 8 else ''}",
+    )
+
+    # --- One channel ---------------------------------------------------------------------------------
+    st.subheader("One feature map, up close")
+    keep_widget_value(f"fm_channel_{layer}", order[0])
+    channel = st.selectbox(
+        "Feature map",
+        order,
+        format_func=lambda c: f"#{c} (mean activation {means[c]:.2f})",
+        key=f"fm_channel_{layer}",
+        help="Every map of the layer, in the same order as the grid above.",
+    )
+    heat_column, overlay_column = st.columns(2)
+    with heat_column:
+        st.plotly_chart(feature_maps.heatmap_figure(layer_maps[..., channel], f"{layer}, map #{channel}"), key="fm_heatmap")
+        st.caption(
+            "Hover to read the values. Zero means the filter found nothing there (ReLU cut it off)."
+            + (" Shown as averages of 2×2 blocks to keep the page light." if height > feature_maps.HEATMAP_SIDE else "")
+        )
+    with overlay_column:
+        overlay = feature_maps.channel_overlay_jpeg(source_key, digest, layer, channel, seen, layer_maps[..., channel])
+        st.image(overlay, caption="The same map laid over the input", width=430)
+        st.caption("Bright, yellow areas are where this filter responds most strongly.")
+    timing.page_done(rerun_timing)
+
+
+one_layer(source_key, digest, seen)
 timing.page_done(run_timing)

@@ -23,7 +23,7 @@ def test_a_page_run_does_not_clear_the_keras_session(monkeypatch):
     monkeypatch.setattr(keras.backend, "clear_session", lambda *args, **kwargs: cleared.append(args))
     page = app_page("pages/1_Convolution_and_pooling.py").run()
     assert not page.exception, page.exception
-    page.sidebar.number_input(key="conv_padding").set_value(2).run()
+    page.number_input(key="conv_padding").set_value(2).run()
     assert not page.exception and cleared == []
 
 

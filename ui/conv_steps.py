@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from ui.fragments import keep_widget_value
+
 PLAY_SECONDS = 0.8
 
 
@@ -28,7 +30,7 @@ def walkthrough(total: int, *, key: str, label: str, show: Callable[[int], None]
         playing = st.session_state.get(playing_key, False)
         if playing != timer_on:
             st.rerun()
-        st.session_state.setdefault(step_key, total)
+        keep_widget_value(step_key, total)  # the page's steps are a fragment: see ui.fragments
         if playing and not st.session_state.pop(started_key, False):
             st.session_state[step_key] = min(st.session_state[step_key] + 1, total)
             st.session_state[playing_key] = st.session_state[step_key] < total

@@ -20,6 +20,7 @@ from PIL import Image
 
 from crystal import render
 from crystal.features import FeatureExtractor, network_input, strongest_channels
+from ui import heavy_work
 from ui.light_reruns import freeze_what_is_loaded
 
 HEATMAP_SIDE = 112
@@ -32,6 +33,18 @@ def extractor(source_key: str) -> FeatureExtractor:
     built = FeatureExtractor(source_key)
     freeze_what_is_loaded()
     return built
+
+
+def maps_of(source_key: str, seen: np.ndarray) -> dict[str, np.ndarray]:
+    """Every layer's maps of the network input ``seen``: from the extractor's memory when it has
+    them, otherwise from one backbone pass through the server's heavy-work queue (its place shows
+    in an element made every run: see :func:`ui.heavy_work.slot`)."""
+    vgg16, queue_status = extractor(source_key), st.empty()
+    if vgg16.has(seen):
+        return vgg16.maps(seen)
+    with st.spinner("Running VGG16 through all 18 layers (once per image) ..."):
+        with heavy_work.slot("VGG16's feature maps", queue_status):
+            return vgg16.maps(seen)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

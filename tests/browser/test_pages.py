@@ -25,6 +25,12 @@ def test_convolution_edit_a_cell_change_the_kernel_and_step(page):
 
     edit_cell(page, 0, shape=(5, 5), cell=(5, 5), text="5")  # under the kernel's corner weight 1
     assert equations(page)[0].endswith("= 9")
+    # A padding change reruns the steps alone, with the edited picture: padded by 1, the last window
+    # is rows 4-6, columns 4-6 = 1 0 0 / 0 5 0 / 0 0 0 (the zeros of the padding), so 1 + 5 = 6.
+    set_number(page, "Zero padding", 1)
+    assert page.get_by_text("Output 5×5", exact=True).first.is_visible()
+    assert equations(page)[0].endswith("= 6")
+    set_number(page, "Zero padding", 0)
 
     choose(page, "Kernel", "Box blur")  # every weight 1/9: the window's sum 1+1+1+1+1+0+1+0+5 = 11, / 9
     assert equations(page)[0].endswith("= 1.222")
