@@ -17,10 +17,10 @@ three ways and keep at it for ``--seconds``:
 It prints, next to the same figures for one playground visitor and then one feature-map visitor
 alone, the playground's median and 95th-percentile rerun time on the server after a change (from
 the page's own timings, :mod:`ui.timing`; page opens are shown apart) and from click to screen, the
-feature-map page's run times, how long the crystal checks took, and the server's memory after each wave. A process
-outside the server watches for moments when the whole machine stood still (:mod:`bench.stalls`);
-the playground's reruns that none touched are shown apart as well. Run it by hand after
-``pip install -r requirements-dev.txt``; it is a benchmark, not a test.
+feature-map page's run times, how long the crystal checks took, and the server's memory after each
+wave. A process outside the server watches for moments when the whole machine stood still
+(:mod:`bench.stalls`); the playground's reruns that none touched are shown apart as well. Run it by
+hand after ``pip install -r requirements-dev.txt``; it is a benchmark, not a test.
 """
 from __future__ import annotations
 
