@@ -111,7 +111,7 @@ def test_heavy_work_gives_way_to_the_pages_on_every_thread_that_does_it():
     job = threading.Thread(target=heavy_job)
     job.start()
     job.join(5)
-    assert seen["job"] == HEAVY_NICENESS
     for thread in worked - {caller}:
         assert os.getpriority(os.PRIO_PROCESS, thread) == HEAVY_NICENESS
-    assert os.getpriority(os.PRIO_PROCESS, caller) == 0  # the other Python threads (pages) keep theirs
+    # Python threads keep theirs: the job's own (it holds Python's lock between calls), and the pages'
+    assert seen["job"] == 0 and os.getpriority(os.PRIO_PROCESS, caller) == 0

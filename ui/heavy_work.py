@@ -10,8 +10,11 @@ While a visitor waits, their script polls the queue and redraws its status every
 something, so their place is given up at once. A job that fails frees its slot all the same.
 
 A running job keeps every core busy, and the light pages' reruns would share the cores with it as
-equals. So a job runs at a lower CPU priority (:func:`give_way_to_the_pages`): the pages' threads
-take a core from it at once, and it still has every core nobody else wants.
+equals. So the libraries' worker threads that do a job's arithmetic run at a lower CPU priority
+(:func:`give_way_to_the_pages`): the pages' threads take a core from them at once, and they still
+have every core nobody else wants. The job's own Python thread keeps its priority: it holds
+Python's lock between calls, and at a lower priority it would hold it for longer while every
+page's thread waited.
 """
 from __future__ import annotations
 
@@ -29,8 +32,8 @@ SLOTS = max(1, (os.cpu_count() or 2) // 2)
 spreads over every core; the other half stays free for the light pages."""
 POLL_SECONDS = 0.5
 HEAVY_NICENESS = 10
-"""Linux niceness of the threads doing heavy work: at 10, a thread gets about a tenth of the share of
-a page's thread (niceness 0) when both want the same core."""
+"""Linux niceness of the library threads doing heavy work: at 10, a thread gets about a tenth of the
+share of a page's thread (niceness 0) when both want the same core."""
 
 
 class HeavyWorkQueue:
@@ -109,11 +112,9 @@ def slot(what: str, status=None) -> Iterator[None]:
 
 
 def give_way_to_the_pages() -> None:
-    """Lower the CPU priority of this thread and of the libraries' worker threads to
-    :data:`HEAVY_NICENESS`. A thread's niceness lasts as long as the thread; Streamlit runs each
-    rerun of a page on a thread of its own, so only the rest of this run is affected. Elsewhere than
-    on Linux, nothing happens."""
-    for thread in [threading.get_native_id(), *library_threads()]:
+    """Lower the CPU priority of the libraries' worker threads to :data:`HEAVY_NICENESS` (once for
+    each: a thread keeps its niceness). Elsewhere than on Linux, nothing happens."""
+    for thread in library_threads():
         try:
             if os.getpriority(os.PRIO_PROCESS, thread) < HEAVY_NICENESS:
                 os.setpriority(os.PRIO_PROCESS, thread, HEAVY_NICENESS)
