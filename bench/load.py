@@ -162,8 +162,36 @@ def quantiles(values: list[float]) -> str:
 
 def yield_to_the_server() -> None:
     """From now on, this process and the browsers it starts run at Linux's lowest CPU priority
-    (SCHED_IDLE): they get only what the server leaves, as if they were on machines of their own."""
+    (SCHED_IDLE): they get only what the server leaves, as if they were on machines of their own.
+    Call :func:`lower_the_browsers_groups` once the browser has started."""
     os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
+
+def lower_the_browsers_groups() -> int:
+    """Give the sessions this process's children started (Chromium starts one of its own) the
+    lowest weight, niceness 19, in Linux's autogroups, and return how many there were. Where
+    autogroups are on (most distributions), the scheduler first shares the cores between sessions
+    as equals and only then between the processes in each, so SCHED_IDLE alone ranks the browsers
+    only among themselves: against the server they would still get half the cores."""
+    parents, sessions = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        parents[int(stat.parent.name)], sessions[int(stat.parent.name)] = int(fields[1]), int(fields[3])
+    ours, lowered = os.getsid(0), set()
+    for pid in parents:
+        ancestor = parents[pid]
+        while ancestor not in (0, 1, os.getpid()):
+            ancestor = parents.get(ancestor, 0)
+        if ancestor == os.getpid() and sessions[pid] != ours and sessions[pid] not in lowered:
+            try:
+                Path(f"/proc/{pid}/autogroup").write_text("19")
+                lowered.add(sessions[pid])
+            except OSError:  # no autogroups here: SCHED_IDLE alone then does it
+                pass
+    return len(lowered)
 
 
 def runs_line(runs: dict[str, list[float]]) -> str:
@@ -200,6 +228,9 @@ async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: 
               f", on the server's {os.cpu_count()} cores", flush=True)
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            if browsers_yield:
+                print(f"  and the lowest weight for the {lower_the_browsers_groups()} sessions of their own they started "
+                      "(Linux's autogroups)", flush=True)
             await wave(browser, url, 3, 20, {"checks": [], "clicks": [], "layers": 0}, 0)  # warm: models loaded
             await asyncio.sleep(5)
             alone = {"checks": [], "clicks": [], "layers": 0}
