@@ -229,8 +229,8 @@ async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: 
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             if browsers_yield:
-                print(f"  and the lowest weight for the {lower_the_browsers_groups()} sessions of their own they started "
-                      "(Linux's autogroups)", flush=True)
+                print(f"  and the sessions Chromium started for itself ({lower_the_browsers_groups()}) at the lowest "
+                      "weight among Linux's autogroups", flush=True)
             await wave(browser, url, 3, 20, {"checks": [], "clicks": [], "layers": 0}, 0)  # warm: models loaded
             await asyncio.sleep(5)
             alone = {"checks": [], "clicks": [], "layers": 0}
