@@ -27,6 +27,10 @@ class PageRun:
     clock: float
     cpu: float
 
+    @classmethod
+    def starting_now(cls, page: str, kind: str) -> PageRun:
+        return cls(page, kind, time.time(), time.perf_counter(), time.thread_time())
+
 
 def page_started(page: str) -> PageRun | None:
     """The start of a run of ``page``, or None when nothing is logged (the usual case: no work then)."""
@@ -35,7 +39,7 @@ def page_started(page: str) -> PageRun | None:
     seen = st.session_state.setdefault("timing_pages_seen", set())
     kind = "rerun" if page in seen else "open"
     seen.add(page)
-    return PageRun(page, kind, time.time(), time.perf_counter(), time.thread_time())
+    return PageRun.starting_now(page, kind)
 
 
 def fragment_started(page: str) -> PageRun | None:
@@ -45,7 +49,7 @@ def fragment_started(page: str) -> PageRun | None:
     context = get_script_run_ctx() if os.environ.get(LOG_VARIABLE) else None
     if context is None or not context.fragment_ids_this_run:
         return None
-    return PageRun(page, "rerun", time.time(), time.perf_counter(), time.thread_time())
+    return PageRun.starting_now(page, "rerun")
 
 
 def page_done(run: PageRun | None) -> None:
