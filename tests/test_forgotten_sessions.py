@@ -70,3 +70,17 @@ def test_the_server_gets_the_shutting_down_store_once_keeping_the_sessions_it_ha
     assert storage.get("waiting") is waiting
     shut_down_forgotten_sessions()
     assert storage._cache is cache
+
+
+def test_nothing_to_do_and_no_error_in_apptest_whose_runtime_is_a_stand_in():
+    """AppTest (the page tests, ``python -m bench.pages``) puts a mock where the server's runtime
+    would be; a page that is the first to import ``ui`` there must still run."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from ui.forgotten_sessions import shut_down_forgotten_sessions
+
+        shut_down_forgotten_sessions()
+
+    page = AppTest.from_function(script).run()
+    assert not page.exception, page.exception

@@ -11,6 +11,8 @@ drops it, as Streamlit already does for sessions that cannot be resumed.
 """
 from __future__ import annotations
 
+from unittest.mock import NonCallableMock
+
 from streamlit import runtime
 from streamlit.runtime.caching.ttl_cache import TTLCache
 from streamlit.runtime.memory_session_storage import MemorySessionStorage
@@ -34,8 +36,8 @@ class ShutDownWhenForgotten(TTLCache[str, SessionInfo]):
 
 def shut_down_forgotten_sessions() -> None:
     """Give this server's session storage a :class:`ShutDownWhenForgotten` cache (once; nothing
-    without a server, as in Streamlit's AppTest)."""
-    if not runtime.exists():
+    without a server, as in Streamlit's AppTest, which puts a mock where the runtime would be)."""
+    if not runtime.exists() or isinstance(runtime.get_instance(), NonCallableMock):
         return
     manager = runtime.get_instance()._session_mgr
     storage = getattr(manager, "_session_storage", None)
