@@ -106,7 +106,9 @@ def to_cells(values: np.ndarray) -> list[list[str]]:
     >>> to_cells(np.array([[1.0, 1 / 9], [-0.5, 0.123456]]))
     [['1', '1/9'], ['−1/2', '0.123']]
     """
-    return [[_cell_text(float(v)) for v in row] for row in np.asarray(values, dtype=float)]
+    written: dict[float, str] = {}  # equal values are written once: grids repeat their values
+    return [[written.get(v) or written.setdefault(v, _cell_text(v)) for v in row]
+            for row in np.asarray(values, dtype=float).tolist()]  # fmt: skip
 
 
 def _cell_text(value: float) -> str:

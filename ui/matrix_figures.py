@@ -55,10 +55,13 @@ def heatmap(
         grid = grid[None]
     rows, cols = grid.shape
     faded = np.zeros(grid.shape, bool) if greyed is None else np.asarray(greyed, bool).reshape(grid.shape)
-    background = _colours(grid, value_range)
-    ink = np.where(background @ np.array([0.299, 0.587, 0.114]) < 140, "#fff", "#222")
     cell = max(14, min(MAX_CELL_PX, TABLE_PX // max(rows, cols)))
-    decimals = 1 if max(rows, cols) > 12 else 3
+    texts = _texts(grid, decimals=1 if max(rows, cols) > 12 else 3)
+    colours = _cell_styles(grid, faded, value_range)
+    outline_borders, window_borders = _borders(outline, OUTLINE_STYLE), _borders(window, WINDOW_STYLE)
+    framed = _cells(window)
+    row_labels = [html.escape(n) for n in row_names] if row_names else [f"row {r + 1}" for r in range(rows)]
+    column_labels = [html.escape(n) for n in column_names] if column_names else [f"column {c + 1}" for c in range(cols)]
     label = 'style="font-weight:normal;font-size:11px;padding:0 4px;text-align:right"'
     header = 'style="font-weight:normal;font-size:11px"'
     label_column = f'<col style="width:{LABEL_PX}px">' if row_names else ""
@@ -66,24 +69,37 @@ def heatmap(
     lines = [f"<colgroup>{label_column}{cell_column * cols}</colgroup>"]
     if column_names:
         lines.append(f"<tr>{'<th></th>' if row_names else ''}"
-                     f"{''.join(f'<th {header}>{html.escape(n)}</th>' for n in column_names)}</tr>")  # fmt: skip
+                     f"{''.join(f'<th {header}>{n}</th>' for n in column_labels)}</tr>")  # fmt: skip
     for r in range(rows):
-        cells = [f"<th {label}>{html.escape(row_names[r])}</th>"] if row_names else []
+        cells = [f"<th {label}>{row_labels[r]}</th>"] if row_names else []
         for c in range(cols):
-            text = format_number(grid[r, c], decimals=decimals)
-            if faded[r, c] or np.isnan(grid[r, c]):
-                colour = "background:#e6e6e6;color:#aaa"
-            else:
-                colour = "background:#{:02x}{:02x}{:02x};color:{}".format(*background[r, c], ink[r, c])
-            where = f"{row_names[r] if row_names else f'row {r + 1}'}, {column_names[c] if column_names else f'column {c + 1}'}"
-            marked = ' class="in-window"' if window is not None and _inside(r, c, window) else ""
-            borders = _frame(r, c, outline, OUTLINE_STYLE) + _frame(r, c, window, WINDOW_STYLE)
-            cells.append(f'<td{marked} style="{colour};{borders}" title="{html.escape(where)}: {text}">{text}</td>')
+            text, marked = texts[r][c], ' class="in-window"' if (r, c) in framed else ""
+            edges = outline_borders.get((r, c), "") + window_borders.get((r, c), "")
+            cells.append(f'<td{marked} style="{colours[r][c]};{edges}" '
+                         f'title="{row_labels[r]}, {column_labels[c]}: {text}">{text}</td>')
         lines.append(f'<tr style="height:{cell}px">{"".join(cells)}</tr>')
     heading = f'<div style="font-weight:600;font-size:14px;margin:0 0 4px">{html.escape(title)}</div>' if title else ""
     table = (f'<table style="border-collapse:separate;border-spacing:1px;table-layout:fixed;margin:0;'
              f'width:auto;text-align:center;font-size:{9 if cell < 30 else 12}px">{"".join(lines)}</table>')  # fmt: skip
     return f'<div class="grid" style="overflow-x:auto;margin-bottom:8px">{heading}{table}</div>'
+
+
+def _texts(grid: np.ndarray, *, decimals: int) -> list[list[str]]:
+    """Each cell's number as written; equal values are formatted once (grids repeat their values)."""
+    written: dict[float, str] = {}
+    return [[written.get(v) or written.setdefault(v, format_number(v, decimals=decimals)) for v in row]
+            for row in grid.tolist()]  # fmt: skip
+
+
+def _cell_styles(grid: np.ndarray, faded: np.ndarray, value_range: tuple[float, float] | None) -> list[list[str]]:
+    """Each cell's background and ink: light grey for faded or blank cells, else its colour with
+    white ink on dark backgrounds."""
+    background = _colours(grid, value_range)
+    dark = (background @ np.array([0.299, 0.587, 0.114]) < 140).tolist()
+    codes = (background.astype(int) @ np.array([1 << 16, 1 << 8, 1])).tolist()
+    grey = (faded | np.isnan(grid)).tolist()
+    return [["background:#e6e6e6;color:#aaa" if g else f"background:#{code:06x};color:{'#fff' if d else '#222'}"
+             for code, d, g in zip(*row)] for row in zip(codes, dark, grey)]  # fmt: skip
 
 
 def _colours(grid: np.ndarray, value_range: tuple[float, float] | None) -> np.ndarray:
@@ -97,14 +113,18 @@ def _colours(grid: np.ndarray, value_range: tuple[float, float] | None) -> np.nd
     return colorize(grid, "blues", low, high if high > low else low + 1)
 
 
-def _inside(r: int, c: int, frame: Window) -> bool:
-    return frame[0].start <= r < frame[0].stop and frame[1].start <= c < frame[1].stop
+def _cells(frame: Window | None) -> set[tuple[int, int]]:
+    if frame is None:
+        return set()
+    return {(r, c) for r in range(frame[0].start, frame[0].stop) for c in range(frame[1].start, frame[1].stop)}
 
 
-def _frame(r: int, c: int, frame: Window | None, style: str) -> str:
-    """The borders of cell (r, c) that lie on the edge of ``frame``."""
-    if frame is None or not _inside(r, c, frame):
-        return ""
-    edges = [("top", r == frame[0].start), ("bottom", r == frame[0].stop - 1),
-             ("left", c == frame[1].start), ("right", c == frame[1].stop - 1)]  # fmt: skip
-    return "".join(f"border-{side}:{style};" for side, on in edges if on)
+def _borders(frame: Window | None, style: str) -> dict[tuple[int, int], str]:
+    """The borders of each cell on the edge of ``frame``, e.g. ``"border-top:…;border-left:…;"``."""
+    borders = {}
+    for r, c in _cells(frame):
+        edges = [("top", r == frame[0].start), ("bottom", r == frame[0].stop - 1),
+                 ("left", c == frame[1].start), ("right", c == frame[1].stop - 1)]  # fmt: skip
+        if any(on for _, on in edges):
+            borders[(r, c)] = "".join(f"border-{side}:{style};" for side, on in edges if on)
+    return borders
