@@ -5,7 +5,7 @@ import pytest
 
 from crystal.images import load_rgb
 from crystal.model.drop import Drop, find_drop
-from crystal.model.familiarity import FLAGGED_SHARE, Familiarity, appearance
+from crystal.model.familiarity import FLAGGED_SHARE, HISTOGRAM_BINS, Familiarity, appearance
 from crystal.model.store import DEFAULT_MODEL_DIR, read_model
 from crystal.samples import OTHER_LABS_DIR, SAMPLES_DIR
 
@@ -36,6 +36,20 @@ def test_the_appearance_of_a_photo():
     description = appearance(rgb, Drop((0, 0, 40, 50), (40, 80)))
     assert description[0] == description[7] == 0.5 and description[1:7].sum() == 0
     assert description[8] == 0 and description[9] == pytest.approx(np.log2(50))
+
+
+def test_the_appearance_matches_numpys_histogram_and_channel_extremes():
+    """Against NumPy's own histogram of the mean grey level and its max and min over the channels,
+    with pixels on every bin edge and just under it."""
+    rgb = np.random.default_rng(2).integers(0, 256, (40, 256, 3), dtype=np.uint8)
+    rgb[0] = np.arange(256)[:, None]  # every grey level: the bin edges 32, 64, ... among them
+    rgb[1] = rgb[0]
+    rgb[1, 1:, 2] -= 1  # a third of a level under each of them
+    description = appearance(rgb, Drop((0, 0, 40, 256), (40, 256)))
+    histogram, _ = np.histogram(rgb.mean(axis=2), bins=HISTOGRAM_BINS, range=(0, 256))
+    np.testing.assert_array_equal(description[:HISTOGRAM_BINS], (histogram / histogram.sum()).astype(np.float32))
+    colourful = (rgb.max(axis=2).astype(float) - rgb.min(axis=2)).mean() / 255
+    assert description[HISTOGRAM_BINS] == pytest.approx(colourful, rel=1e-6)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 
 from crystal.images import load_rgb
 from crystal.model.imaging import CHANGES
-from crystal.model.normalise import brightness, local_contrast, normalise
+from crystal.model.normalise import brightest_channel, brightness, dimmest_channel, local_contrast, normalise
 from crystal.model.robustness import with_robustness
 from crystal.samples import labelled_drops
 
@@ -66,3 +66,10 @@ def test_the_table_goes_into_the_card_with_one_limit_naming_the_changes_that_mis
     assert "crop to 60% of frame (5 changed, 10 right)" in weak  # too many flips
     assert "hue rotation (1 changed, 14 right)" in weak  # too few right
     assert with_robustness(card, {"n": 16, "changes": table["changes"][:1]})["limits"] == ["Only 16 photos."]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_brightest_and_dimmest_channels_are_numpys_max_and_min(dtype):
+    rgb = (np.random.default_rng(3).random((30, 50, 3)) * 255).astype(dtype)
+    np.testing.assert_array_equal(brightest_channel(rgb), rgb.max(axis=2))
+    np.testing.assert_array_equal(dimmest_channel(rgb), rgb.min(axis=2))

@@ -32,6 +32,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
+from crystal.model.normalise import brightest_channel
+
 WORKING_SIDE = 256
 """Long side, in pixels, of the copy the finder works on: drops are large, so detail is not needed."""
 WELL_MARGIN = 6
@@ -108,7 +110,7 @@ def find_drop(rgb: np.ndarray) -> Drop:
 
 def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     """Brightest channel in [0, 1] at :data:`WORKING_SIDE`, lightly smoothed, and the scale factor."""
-    value = Image.fromarray(np.asarray(rgb).max(axis=2))
+    value = Image.fromarray(brightest_channel(rgb))
     scale = WORKING_SIDE / max(value.size)
     small = value.resize((max(1, round(value.width * scale)), max(1, round(value.height * scale))), Image.Resampling.BOX)
     return ndimage.gaussian_filter(np.asarray(small, dtype=np.float32) / 255.0, 1.0), scale

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from crystal.model.drop import Drop
+from crystal.model.normalise import brightest_channel, dimmest_channel
 
 HISTOGRAM_BINS = 8
 APPEARANCE_SIZE = HISTOGRAM_BINS + 2
@@ -48,8 +49,9 @@ def appearance(rgb: np.ndarray, drop: Drop) -> np.ndarray:
     [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 3.0]
     """
     rgb = np.asarray(rgb)
-    histogram, _ = np.histogram(rgb.mean(axis=2), bins=HISTOGRAM_BINS, range=(0, 256))
-    colourful = (rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)).mean() / 255.0
+    grey_sum = rgb[..., 0].astype(np.uint16) + rgb[..., 1] + rgb[..., 2]  # three times the mean grey level
+    histogram = np.bincount((grey_sum // (3 * 256 // HISTOGRAM_BINS)).ravel(), minlength=HISTOGRAM_BINS)
+    colourful = (brightest_channel(rgb).astype(np.int16) - dimmest_channel(rgb)).mean() / 255.0
     top, left, bottom, right = drop.box
     return np.array([*(histogram / histogram.sum()), colourful, math.log2(max(bottom - top, right - left, 1))],
                     np.float32)  # fmt: skip

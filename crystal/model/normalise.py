@@ -39,9 +39,32 @@ def working_shape(height: int, width: int, long_side: int) -> tuple[int, int]:
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
+def brightest_channel(rgb: np.ndarray) -> np.ndarray:
+    """Each pixel's brightest channel (HSV's *value*), (H, W) in the image's own dtype.
+
+    The same as ``rgb.max(axis=2)``, about 20 times quicker on a photo: NumPy reduces a last axis
+    of three slowly.
+
+    >>> brightest_channel(np.array([[[10, 200, 30], [7, 5, 6]]], np.uint8)).tolist()
+    [[200, 7]]
+    """
+    rgb = np.asarray(rgb)
+    return np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+
+
+def dimmest_channel(rgb: np.ndarray) -> np.ndarray:
+    """Each pixel's dimmest channel, as :func:`brightest_channel` its brightest.
+
+    >>> dimmest_channel(np.array([[[10, 200, 30], [7, 5, 6]]], np.uint8)).tolist()
+    [[10, 5]]
+    """
+    rgb = np.asarray(rgb)
+    return np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+
+
 def brightness(rgb: np.ndarray, long_side: int) -> np.ndarray:
     """Grey levels in [0, 1] at working size: each pixel's brightest channel, so hue no longer matters."""
-    value = np.asarray(rgb).max(axis=2).astype(np.float32) / 255.0
+    value = brightest_channel(rgb).astype(np.float32) / 255.0
     h, w = working_shape(*value.shape, long_side)
     return np.asarray(Image.fromarray(value, mode="F").resize((w, h), Image.Resampling.BOX), dtype=np.float32)
 
