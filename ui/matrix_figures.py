@@ -114,6 +114,7 @@ def _colours(grid: np.ndarray, value_range: tuple[float, float] | None) -> np.nd
 
 
 def _cells(frame: Window | None) -> set[tuple[int, int]]:
+    """The (row, column) of every cell inside ``frame``."""
     if frame is None:
         return set()
     return {(r, c) for r in range(frame[0].start, frame[0].stop) for c in range(frame[1].start, frame[1].stop)}
@@ -125,6 +126,7 @@ def _borders(frame: Window | None, style: str) -> dict[tuple[int, int], str]:
     for r, c in _cells(frame):
         edges = [("top", r == frame[0].start), ("bottom", r == frame[0].stop - 1),
                  ("left", c == frame[1].start), ("right", c == frame[1].stop - 1)]  # fmt: skip
-        if any(on for _, on in edges):
-            borders[(r, c)] = "".join(f"border-{side}:{style};" for side, on in edges if on)
+        sides = "".join(f"border-{side}:{style};" for side, on in edges if on)
+        if sides:
+            borders[(r, c)] = sides
     return borders
