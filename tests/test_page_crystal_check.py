@@ -89,6 +89,9 @@ def test_every_awkward_upload_is_refused_clearly_or_checked():
 
 def test_how_the_verdict_added_up_and_a_feature_opened_in_the_feature_map_page():
     at = run_page()
+    assert not any("chance of crystal" in block.value for block in at.code)  # drawn only once opened
+    at.session_state["crystal_how_it_added_up"] = True  # the visitor opens it
+    at.run()
     table = at.dataframe[-1].value
     assert list(table.columns) == ["Feature", "Value", "Weight", "Value × weight", "Pushes"]
     assert table["Feature"].str.startswith("block4_conv3 #").all()
