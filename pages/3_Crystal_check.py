@@ -142,9 +142,9 @@ with picture:
             "outline. When it finds no drop, the box is the whole photo."
         )
 
-how_it_added_up = st.expander("🧮 How this verdict was added up, from VGG16's features to the chance of a crystal",
-                               key="crystal_how_it_added_up", on_change="rerun")  # drawn only while open
-if how_it_added_up.open:
-    with how_it_added_up:
+sum_panel = st.expander("🧮 How this verdict was added up, from VGG16's features to the chance of a crystal",
+                         key="crystal_how_it_added_up", on_change="rerun")  # drawn only while open
+if sum_panel.open:
+    with sum_panel:
         verdict_sum.how_it_added_up(detail, model, image.name)
 timing.page_done(run_timing)
