@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from crystal.ops import format_number
+from crystal.ops import format_number, grid_texts
 
 MAX_SIDE = 64
 """Largest grid the playground accepts; 28x28 (an MNIST digit) fits with room to spare."""
@@ -106,9 +106,7 @@ def to_cells(values: np.ndarray) -> list[list[str]]:
     >>> to_cells(np.array([[1.0, 1 / 9], [-0.5, 0.123456]]))
     [['1', '1/9'], ['−1/2', '0.123']]
     """
-    written: dict[float, str] = {}  # equal values are written once: grids repeat their values
-    return [[written.get(v) or written.setdefault(v, _cell_text(v)) for v in row]
-            for row in np.asarray(values, dtype=float).tolist()]  # fmt: skip
+    return grid_texts(values, _cell_text)
 
 
 def _cell_text(value: float) -> str:

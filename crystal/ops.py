@@ -11,7 +11,7 @@ the page can show it as-is.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -107,6 +107,20 @@ def format_number(value: float, *, signed: bool = False, decimals: int = 3) -> s
     text = f"{int(rounded)}" if rounded.is_integer() else f"{rounded:.{decimals}f}".rstrip("0")
     text = text.replace("-", "−")
     return f"({text})" if signed and rounded < 0 else text
+
+
+def grid_texts(values: ArrayLike, write: Callable[[float], str] = format_number) -> list[list[str]]:
+    """Each cell of a 2-D grid as text, by ``write``; a value the grid repeats is written once
+    (grids repeat their values, and writing a number costs more than looking it up).
+
+    Examples
+    --------
+    >>> grid_texts(np.array([[1.0, 0.5], [1.0, np.nan]]))
+    [['1', '0.5'], ['1', '']]
+    """
+    written: dict[float, str] = {}
+    return [[written[v] if v in written else written.setdefault(v, write(v)) for v in row]
+            for row in np.asarray(values, dtype=float).tolist()]  # fmt: skip
 
 
 def dims(shape: tuple[int, ...]) -> str:

@@ -15,7 +15,7 @@ import html
 
 import numpy as np
 
-from crystal.ops import format_number
+from crystal.ops import format_number, grid_texts
 from crystal.render import colorize
 
 Window = tuple[slice, slice]
@@ -56,7 +56,8 @@ def heatmap(
     rows, cols = grid.shape
     faded = np.zeros(grid.shape, bool) if greyed is None else np.asarray(greyed, bool).reshape(grid.shape)
     cell = max(14, min(MAX_CELL_PX, TABLE_PX // max(rows, cols)))
-    texts = _texts(grid, decimals=1 if max(rows, cols) > 12 else 3)
+    decimals = 1 if max(rows, cols) > 12 else 3
+    texts = grid_texts(grid, lambda value: format_number(value, decimals=decimals))
     colours = _cell_styles(grid, faded, value_range)
     outline_borders, window_borders = _borders(outline, OUTLINE_STYLE), _borders(window, WINDOW_STYLE)
     framed = _cells(window)
@@ -82,13 +83,6 @@ def heatmap(
     table = (f'<table style="border-collapse:separate;border-spacing:1px;table-layout:fixed;margin:0;'
              f'width:auto;text-align:center;font-size:{9 if cell < 30 else 12}px">{"".join(lines)}</table>')  # fmt: skip
     return f'<div class="grid" style="overflow-x:auto;margin-bottom:8px">{heading}{table}</div>'
-
-
-def _texts(grid: np.ndarray, *, decimals: int) -> list[list[str]]:
-    """Each cell's number as written; equal values are formatted once (grids repeat their values)."""
-    written: dict[float, str] = {}
-    return [[written.get(v) or written.setdefault(v, format_number(v, decimals=decimals)) for v in row]
-            for row in grid.tolist()]  # fmt: skip
 
 
 def _cell_styles(grid: np.ndarray, faded: np.ndarray, value_range: tuple[float, float] | None) -> list[list[str]]:
