@@ -2,6 +2,7 @@
 
 Run with ``streamlit run app.py``; the sidebar links to it and to the pages in ``pages/``.
 """
+
 import streamlit as st
 
 from ui.navigation import sidebar_navigation
@@ -19,29 +20,70 @@ a little arithmetic you can watch. This app shows them one by one, then uses a r
 """
 )
 
-PLAYGROUND, FEATURE_MAPS, CRYSTAL_CHECK, LEARNING = ("pages/1_Convolution_and_pooling.py", "pages/2_Feature_maps.py",
-                                                    "pages/3_Crystal_check.py", "pages/4_Kernels_that_learn.py")
+PLAYGROUND, FEATURE_MAPS, CRYSTAL_CHECK, LEARNING = (
+    "pages/1_Convolution_and_pooling.py",
+    "pages/2_Feature_maps.py",
+    "pages/3_Crystal_check.py",
+    "pages/4_Kernels_that_learn.py",
+)
 PIPELINE = [
-    ("🧮", "Convolution", "A small grid of numbers (a *kernel*) slides over the image. At each place it multiplies "
-     "the pixels under it by its own numbers and adds them up. A kernel that sees an edge, a curve or a corner "
-     "gives a big number exactly where that pattern is. The result is a *feature map*. Nobody writes the kernels: "
-     "they start random and are learned.", PLAYGROUND, "step 1"),
-    ("⚡", "ReLU", "Negative values are set to zero: *y = max(0, x)*. The network keeps only the evidence "
-     "that a pattern **is** there; this bend is also what lets stacked layers learn more than one straight rule.",
-     PLAYGROUND, "step 2"),
-    ("🔽", "Max pooling", "Each 2×2 block of the feature map is replaced by its largest value. The map gets four "
-     "times smaller, keeps the strongest responses, and small shifts of the object stop mattering.", PLAYGROUND,
-     "step 3"),
-    ("🧱", "Repeat", "Convolution + ReLU + pooling is one *block*. VGG16 stacks five. Early blocks find edges; deep "
-     "blocks combine them into textures, shapes and object parts.", FEATURE_MAPS, "every layer of VGG16"),
+    (
+        "🧮",
+        "Convolution",
+        "A small grid of numbers (a *kernel*) slides over the image. At each place it multiplies "
+        "the pixels under it by its own numbers and adds them up. A kernel that sees an edge, a curve or a corner "
+        "gives a big number exactly where that pattern is. The result is a *feature map*. Nobody writes the kernels: "
+        "they start random and are learned.",
+        PLAYGROUND,
+        "step 1",
+    ),
+    (
+        "⚡",
+        "ReLU",
+        "Negative values are set to zero: *y = max(0, x)*. The network keeps only the evidence "
+        "that a pattern **is** there; this bend is also what lets stacked layers learn more than one straight rule.",
+        PLAYGROUND,
+        "step 2",
+    ),
+    (
+        "🔽",
+        "Max pooling",
+        "Each 2×2 block of the feature map is replaced by its largest value. The map gets four "
+        "times smaller, keeps the strongest responses, and small shifts of the object stop mattering.",
+        PLAYGROUND,
+        "step 3",
+    ),
+    (
+        "🧱",
+        "Repeat",
+        "Convolution + ReLU + pooling is one *block*. VGG16 stacks five. Early blocks find edges; deep "
+        "blocks combine them into textures, shapes and object parts.",
+        FEATURE_MAPS,
+        "every layer of VGG16",
+    ),
     ("📏", "Flatten", "The last stack of small maps is laid out as one long list of numbers.", PLAYGROUND, "step 4"),
-    ("🎲", "Dropout", "While training only, a random half of those numbers is switched off each time, so the network "
-     "cannot lean on any single clue; this matters most when, as here, there are few training images.", PLAYGROUND,
-     "step 5"),
-    ("🕸️", "Dense", "Every number in that list gets a weight, and weighted sums score each possible answer.",
-     PLAYGROUND, "step 6"),
-    ("📊", "Softmax", "The scores become probabilities that add up to 100 %: *crystal 92 %, no crystal 8 %*.",
-     PLAYGROUND, "step 7"),
+    (
+        "🎲",
+        "Dropout",
+        "While training only, a random half of those numbers is switched off each time, so the network "
+        "cannot lean on any single clue; this matters most when, as here, there are few training images.",
+        PLAYGROUND,
+        "step 5",
+    ),
+    (
+        "🕸️",
+        "Dense",
+        "Every number in that list gets a weight, and weighted sums score each possible answer.",
+        PLAYGROUND,
+        "step 6",
+    ),
+    (
+        "📊",
+        "Softmax",
+        "The scores become probabilities that add up to 100 %: *crystal 92 %, no crystal 8 %*.",
+        PLAYGROUND,
+        "step 7",
+    ),
 ]
 
 st.subheader("The pipeline, step by step")

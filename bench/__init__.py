@@ -1,5 +1,5 @@
-"""Dev-only benchmarks of whole pages (a server rerun, click to screen): ``python -m bench.pages``.
+"""The project's benchmarks, run as ``python -m bench core | pages | load`` (see ``bench/__main__.py``).
 
-They need the test install (``requirements-dev.txt``: Playwright) and Debian's Chromium, so they
-live outside ``crystal/``, whose own figures come from ``python -m crystal.bench``.
+``core`` needs only the app's install; ``pages`` and ``load`` need the test install
+(``requirements-dev.txt``: Playwright) and Debian's Chromium.
 """

@@ -1,4 +1,5 @@
-"""``python -m bench.load [--visitors 30] [--seconds 120] [--waves 3] [--browsers-yield] [--url URL]``: a whole class on one server.
+"""``python -m bench load [--visitors 30] [--seconds 120] [--waves 3] [--browsers-yield] [--url URL]``:
+a whole class on one server.
 
 Starts ``streamlit run app.py`` on a loopback port (or uses the server at ``--url``, a container for
 example, whose run times and memory it then cannot read) and sends waves of visitors at it, each a
@@ -16,12 +17,13 @@ three ways and keep at it for ``--seconds``:
 
 It prints, next to the same figures for one playground visitor and then one feature-map visitor
 alone, the playground's median and 95th-percentile rerun time on the server after a change (from
-the page's own timings, :mod:`ui.timing`; page opens are shown apart) and from click to screen, the
+the page's own timings, :mod:`ui.server.timing`; page opens are shown apart) and from click to screen, the
 feature-map page's run times, how long the crystal checks took, and the server's memory after each
 wave. A process outside the server watches for moments when the whole machine stood still
 (:mod:`bench.stalls`); the playground's reruns that none touched are shown apart as well. Run it by
 hand after ``pip install -r requirements-dev.txt``; it is a benchmark, not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,14 +36,13 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench import stalls
+from bench.pages import _unseen_copy, serve
+from crystal.vision.samples import labelled_drops
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE, resident_bytes
+from ui.server.timing import LOG_VARIABLE
 
-from bench import stalls  # noqa: E402
-from bench.pages import _unseen_copy, serve  # noqa: E402
-from crystal.samples import labelled_drops  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE, resident_bytes  # noqa: E402
-from ui.timing import LOG_VARIABLE  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RERUN_P95_GOAL, WAVE_GROWTH_GOAL = 0.5, 128 * 2**20
 LAYERS = ("block1_conv1", "block3_conv3", "block5_pool")  # reached with Home, Home + 8 steps, End
@@ -156,8 +157,10 @@ def percentile95(values: list[float]) -> float:
 def quantiles(values: list[float]) -> str:
     if not values:
         return "none"
-    return (f"median {statistics.median(values) * 1000:.0f} ms, 95th percentile {percentile95(values) * 1000:.0f} ms "
-            f"({len(values)} runs)")
+    return (
+        f"median {statistics.median(values) * 1000:.0f} ms, 95th percentile {percentile95(values) * 1000:.0f} ms "
+        f"({len(values)} runs)"
+    )
 
 
 def yield_to_the_server() -> None:
@@ -203,8 +206,10 @@ def stalls_line(machine_stalls: list[stalls.Stall], runs: dict[str, list[float]]
     if not machine_stalls:
         return "  the machine never stood still (as seen from outside the server)"
     longest = max(end - start for start, end in machine_stalls)
-    return (f"  the whole machine stood still {len(machine_stalls)} times (longest {longest * 1000:.0f} ms, seen from "
-            f"outside the server); playground reruns none of them touched: {quantiles(runs['rerun clear'])}")
+    return (
+        f"  the whole machine stood still {len(machine_stalls)} times (longest {longest * 1000:.0f} ms, seen from "
+        f"outside the server); playground reruns none of them touched: {quantiles(runs['rerun clear'])}"
+    )
 
 
 def logged_runs(log: Path) -> int:
@@ -212,7 +217,9 @@ def logged_runs(log: Path) -> int:
 
 
 def memory_line(memory: list[int]) -> str:
-    return f"; server memory {memory[-1] / 2**20:.0f} MB ({(memory[-1] - memory[-2]) / 2**20:+.0f} MB)" if memory else ""
+    return (
+        f"; server memory {memory[-1] / 2**20:.0f} MB ({(memory[-1] - memory[-2]) / 2**20:+.0f} MB)" if memory else ""
+    )
 
 
 async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: bool, url: str | None) -> int:
@@ -224,13 +231,20 @@ async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: 
     with serve() if url is None else nullcontext((url, None)) as (url, pid), stalls.watch(stall_log):
         if browsers_yield:
             yield_to_the_server()
-        print(f"browsers {'at the lowest CPU priority (SCHED_IDLE)' if browsers_yield else 'at the same priority as the server'}"
-              f", on the server's {os.cpu_count()} cores", flush=True)
+        print(
+            "browsers "
+            + ("at the lowest CPU priority (SCHED_IDLE)" if browsers_yield else "at the same priority as the server")
+            + f", on the server's {os.cpu_count()} cores",
+            flush=True,
+        )
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             if browsers_yield:
-                print(f"  and the sessions Chromium started for itself ({lower_the_browsers_groups()}) at the lowest "
-                      "weight among Linux's autogroups", flush=True)
+                print(
+                    f"  and the sessions Chromium started for itself ({lower_the_browsers_groups()}) at the lowest "
+                    "weight among Linux's autogroups",
+                    flush=True,
+                )
             await wave(browser, url, 3, 20, {"checks": [], "clicks": [], "layers": 0}, 0)  # warm: models loaded
             await asyncio.sleep(5)
             alone = {"checks": [], "clicks": [], "layers": 0}
@@ -239,9 +253,14 @@ async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: 
                 context = await browser.new_context(viewport={"width": 1400, "height": 1000})
                 await visitor(context, url, time.monotonic() + 20, alone)
                 await context.close()
-            print(f"no load, one playground visitor: server {runs_line(page_runs(log, mark, 'playground'))}; "
-                  f"click to screen {quantiles(alone['clicks'])}", flush=True)
-            print(f"  then one feature-map visitor: server {runs_line(page_runs(log, mark, 'feature maps'))}", flush=True)
+            print(
+                f"no load, one playground visitor: server {runs_line(page_runs(log, mark, 'playground'))}; "
+                f"click to screen {quantiles(alone['clicks'])}",
+                flush=True,
+            )
+            print(
+                f"  then one feature-map visitor: server {runs_line(page_runs(log, mark, 'feature maps'))}", flush=True
+            )
             memory = [resident_bytes(pid)] if pid else []  # a server started elsewhere: its memory is not read
             for n in range(1, waves + 1):
                 results = {"checks": [], "clicks": [], "layers": 0}
@@ -250,36 +269,54 @@ async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: 
                 memory += [resident_bytes(pid)] if pid else []
                 machine_stalls = stalls.read(stall_log, since=started)
                 runs = page_runs(log, mark, "playground", machine_stalls)
-                print(f"wave {n}: {visitors} visitors for {seconds:.0f} s: playground on the server: {runs_line(runs)}; "
-                      f"click to screen {quantiles(results['clicks'])}; {len(results['checks'])} crystal checks "
-                      f"all right, {quantiles(results['checks'])}; {results['layers']} layer switches{memory_line(memory)}", flush=True)
-                print(f"  feature-map page on the server: {runs_line(page_runs(log, mark, 'feature maps'))}", flush=True)
+                print(
+                    f"wave {n}: {visitors} visitors for {seconds:.0f} s: playground on the server: {runs_line(runs)}; "
+                    f"click to screen {quantiles(results['clicks'])}; {len(results['checks'])} crystal checks "
+                    f"all right, {quantiles(results['checks'])}; {results['layers']} layer switches"
+                    f"{memory_line(memory)}",
+                    flush=True,
+                )
+                print(
+                    f"  feature-map page on the server: {runs_line(page_runs(log, mark, 'feature maps'))}", flush=True
+                )
                 print(stalls_line(machine_stalls, runs), flush=True)
                 if runs["rerun"]:
-                    verdicts = [f"{'reached' if percentile95(runs[kind]) < RERUN_P95_GOAL else 'NOT reached'}{what}"
-                                for kind, what in (("rerun", ""), ("rerun clear", " on the reruns no stall touched"))
-                                if runs[kind] and (kind == "rerun" or machine_stalls)]
-                    print(f"  goal: 95th percentile rerun under {RERUN_P95_GOAL * 1000:.0f} ms: {'; '.join(verdicts)}",
-                          flush=True)
+                    verdicts = [
+                        f"{'reached' if percentile95(runs[kind]) < RERUN_P95_GOAL else 'NOT reached'}{what}"
+                        for kind, what in (("rerun", ""), ("rerun clear", " on the reruns no stall touched"))
+                        if runs[kind] and (kind == "rerun" or machine_stalls)
+                    ]
+                    print(
+                        f"  goal: 95th percentile rerun under {RERUN_P95_GOAL * 1000:.0f} ms: {'; '.join(verdicts)}",
+                        flush=True,
+                    )
             if memory:
                 growth = memory[-1] - memory[-2]
-                print(f"memory: {' -> '.join(f'{m / 2**20:.0f} MB' for m in memory)}; the last wave added "
-                      f"{growth / 2**20:.0f} MB (goal under {WAVE_GROWTH_GOAL / 2**20:.0f} MB: "
-                      f"{'reached' if growth < WAVE_GROWTH_GOAL else 'NOT reached'})")
+                print(
+                    f"memory: {' -> '.join(f'{m / 2**20:.0f} MB' for m in memory)}; the last wave added "
+                    f"{growth / 2**20:.0f} MB (goal under {WAVE_GROWTH_GOAL / 2**20:.0f} MB: "
+                    f"{'reached' if growth < WAVE_GROWTH_GOAL else 'NOT reached'})"
+                )
             await browser.close()
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.splitlines()[0])
     parser.add_argument("--visitors", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=120, help="how long each wave keeps at it")
     parser.add_argument("--waves", type=int, default=3)
-    parser.add_argument("--browsers-yield", action="store_true",
-                        help="run the browsers at the lowest CPU priority, so that the server's figures come close "
-                             "to those of a class whose browsers are on their own machines")
-    parser.add_argument("--url", help="send the visitors to a server already running there (a container, another "
-                                      "machine) instead of starting one; its run times and memory are then not read")
+    parser.add_argument(
+        "--browsers-yield",
+        action="store_true",
+        help="run the browsers at the lowest CPU priority, so that the server's figures come close "
+        "to those of a class whose browsers are on their own machines",
+    )
+    parser.add_argument(
+        "--url",
+        help="send the visitors to a server already running there (a container, another "
+        "machine) instead of starting one; its run times and memory are then not read",
+    )
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print("error: the load benchmark needs /usr/bin/chromium (apt-get install chromium)", file=sys.stderr)

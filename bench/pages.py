@@ -1,4 +1,4 @@
-"""``python -m bench.pages [--repeats N]``: how quickly the pages answer, on the server and on screen.
+"""``python -m bench pages [--repeats N]``: how quickly the pages answer, on the server and on screen.
 
 - **Playground rerun on the server**: Streamlit's AppTest edits one cell (or changes the padding)
   and reruns the page. Its baseline is the naive way to build the same page (a pure-Python loop
@@ -14,6 +14,7 @@
 
 Run after ``pip install -r requirements-dev.txt``; the browser part needs ``/usr/bin/chromium``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,13 +34,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.core.conv import loop_conv2d
+from bench.core.timing import Measurement, median_seconds
+from crystal.numbers import format_number
+from crystal.playground import ops, presets
+from crystal.vision.samples import labelled_drops
 
-from crystal import ops, presets  # noqa: E402
-from crystal.benchmarks.conv import loop_conv2d  # noqa: E402
-from crystal.benchmarks.timing import Measurement, median_seconds  # noqa: E402
-from crystal.samples import labelled_drops  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 UPLOAD_GOAL = 2.0  # seconds from upload to verdict with Grad-CAM on screen, warm server
 RERUN_GOAL, CLICK_GOAL = 0.05, 0.4  # seconds: playground rerun on the server, and click to screen
@@ -51,7 +52,12 @@ def playground_reruns(repeats: int):
 
     kernel = presets.KERNELS["Vertical edge (Sobel)"].values
     for label, image, preset, cells_key in (
-        ("classic 5×5", presets.CLASSIC_IMAGE.values, presets.CLASSIC_IMAGE.name, "conv_image_cells_Classic 5×5 picture"),
+        (
+            "classic 5×5",
+            presets.CLASSIC_IMAGE.values,
+            presets.CLASSIC_IMAGE.name,
+            "conv_image_cells_Classic 5×5 picture",
+        ),
         ("random 28×28", presets.random_image(28, seed=0), presets.RANDOM_NAME, "conv_image_cells_random_28_0"),
     ):
         page = app_page("pages/1_Convolution_and_pooling.py", timeout=120)  # from app.py, as streamlit run starts it
@@ -63,17 +69,25 @@ def playground_reruns(repeats: int):
         values = count(2)
 
         def edit_and_rerun() -> None:
-            page.session_state[cells_key] = {"edited_rows": {0: {"1": str(next(values))}}, "added_rows": [],
-                                             "deleted_rows": []}  # fmt: skip
+            page.session_state[cells_key] = {
+                "edited_rows": {0: {"1": str(next(values))}},
+                "added_rows": [],
+                "deleted_rows": [],
+            }
             page.run()
             if page.exception or page.error:
                 raise RuntimeError(f"the page failed during the benchmark: {page.exception or page.error}")
 
         rerun = median_seconds(edit_and_rerun, repeats)
         naive = median_seconds(lambda: _naive_page_work(image, kernel), max(1, repeats // 2), warmup=0)
-        yield Measurement(f"playground rerun after a cell edit, {label}", rerun, "s", baseline=naive,
-                          note=f"server side (AppTest), goal < {RERUN_GOAL * 1000:g} ms; baseline: loop conv + "
-                               "full trace + every step's figures")  # fmt: skip
+        yield Measurement(
+            f"playground rerun after a cell edit, {label}",
+            rerun,
+            "s",
+            baseline=naive,
+            note=f"server side (AppTest), goal < {RERUN_GOAL * 1000:g} ms; baseline: loop conv + "
+            "full trace + every step's figures",
+        )
 
 
 def padding_rerun_seconds(repeats: int) -> float:
@@ -118,14 +132,24 @@ def playground_clicks(repeats: int):
             change(padding)
         clicks = statistics.median(change(padding) for _ in range(repeats) for padding in PADDINGS)
         browser.close()
-    yield Measurement("playground rerun after a padding change", server_side, "s",
-                      note=f"server side (AppTest), goal < {RERUN_GOAL * 1000:g} ms")  # fmt: skip
-    yield Measurement("playground: padding changed -> every grid redrawn on screen", clicks, "s",
-                      note=f"Chromium on the same machine, goal < {CLICK_GOAL * 1000:g} ms; of which the server "
-                           f"{server_side * 1000:.0f} ms")  # fmt: skip
+    yield Measurement(
+        "playground rerun after a padding change",
+        server_side,
+        "s",
+        note=f"server side (AppTest), goal < {RERUN_GOAL * 1000:g} ms",
+    )
+    yield Measurement(
+        "playground: padding changed -> every grid redrawn on screen",
+        clicks,
+        "s",
+        note=f"Chromium on the same machine, goal < {CLICK_GOAL * 1000:g} ms; of which the server "
+        f"{server_side * 1000:.0f} ms",
+    )
 
 
-SCRIPT_DONE = """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'notRunning'"""
+SCRIPT_DONE = (
+    """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'notRunning'"""
+)
 
 
 def _naive_page_work(image: np.ndarray, kernel: np.ndarray) -> None:
@@ -140,7 +164,7 @@ def _plotly_heatmap(values: np.ndarray):
     """A labelled plotly heatmap, as the page drew its grids before they became HTML tables."""
     import plotly.graph_objects as go
 
-    text = [[ops.format_number(v) for v in row] for row in values]
+    text = [[format_number(v) for v in row] for row in values]
     figure = go.Figure(go.Heatmap(z=values, text=text, texttemplate="%{text}", showscale=False, xgap=1, ygap=1))
     figure.update_layout(height=300, yaxis={"autorange": "reversed", "scaleanchor": "x"})
     return figure.to_dict()
@@ -177,8 +201,13 @@ def crystal_upload(repeats: int):
         same = _unseen_copy(drop.path, 1)
         cached = statistics.median(upload(same) for _ in range(repeats))
         browser.close()
-    yield Measurement("crystal check: new photo uploaded -> verdict + Grad-CAM on screen", fresh, "s", baseline=cached,
-                      note=f"goal < {UPLOAD_GOAL:g} s, warm server; baseline: the same upload from the cache")
+    yield Measurement(
+        "crystal check: new photo uploaded -> verdict + Grad-CAM on screen",
+        fresh,
+        "s",
+        baseline=cached,
+        note=f"goal < {UPLOAD_GOAL:g} s, warm server; baseline: the same upload from the cache",
+    )
 
 
 def _unseen_copy(path: Path, n: int) -> bytes:
@@ -196,10 +225,25 @@ def serve():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                               "--server.port", str(port), "--server.address", "127.0.0.1"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})  # fmt: skip
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -218,7 +262,7 @@ def serve():
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench pages", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per figure (median is printed)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

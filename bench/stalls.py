@@ -8,25 +8,26 @@ priority it is allowed, and writes a line to ``FILE`` for each wake later than :
 seconds. :func:`read` gives those moments back, so the load benchmark can show the reruns that
 no freeze touched beside all of them.
 """
+
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 TICK, STALL = 0.02, 0.25
 Stall = tuple[float, float]  # (from, to), in seconds since the epoch
 
 
 def main(log: str) -> None:
-    try:  # the highest priority allowed: real time where permitted, so the browsers' load never delays it
+    # the highest priority allowed: real time where permitted, so the browsers' load never delays it
+    with contextlib.suppress(PermissionError, AttributeError):
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
-    except (PermissionError, AttributeError):
-        pass
     with open(log, "a", encoding="utf-8") as file:
         last = time.time()
         while True:

@@ -9,11 +9,13 @@ predictions. Values are handed out as they are, not copied, so callers treat the
 >>> recent.get("a") is None, recent.get("c")
 (True, 3)
 """
+
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, Hashable, NamedTuple, TypeVar
+from collections.abc import Hashable
+from typing import Generic, NamedTuple, TypeVar
 
 Value = TypeVar("Value")
 

@@ -1,16 +1,18 @@
 """VGG16 feature maps: what each of the 13 convolution and 5 pooling layers responds to in one image."""
+
 import hashlib
 
 import numpy as np
 import streamlit as st
 
-from crystal.backbone import available_sources
-from crystal.features import LAYERS, layer_facts
-from crystal.samples import list_samples
-from ui import feature_maps, timing
+from crystal.vision.backbone import available_sources
+from crystal.vision.layer_maps import LAYERS, layer_facts
+from crystal.vision.samples import list_samples
+from ui import feature_maps
 from ui.fragments import keep_widget_value
 from ui.image_input import FOCUS_KEY, HANDOFF_KEY, choose_images, decode
 from ui.navigation import sidebar_navigation
+from ui.server import timing
 
 st.set_page_config(page_title="VGG16 feature maps", page_icon="🧠", layout="wide")
 run_timing = timing.page_started("feature maps")
@@ -93,6 +95,7 @@ st.caption(
 )
 st.image(feature_maps.layer_summaries(source_key, digest, maps), caption=list(maps), width=96)
 
+
 # --- One layer -----------------------------------------------------------------------------------
 @st.fragment
 def one_layer(source_key: str, digest: str, seen: np.ndarray) -> None:
@@ -112,7 +115,9 @@ def one_layer(source_key: str, digest: str, seen: np.ndarray) -> None:
     height, width, channels = facts.output_shape
     columns = st.columns(4)
     columns[0].metric("Output", f"{height}×{width}×{channels}", help="Height × width of each map × number of maps.")
-    columns[1].metric("Weights (parameters)", f"{facts.params:,}", help="Numbers learned in training; pooling has none.")
+    columns[1].metric(
+        "Weights (parameters)", f"{facts.params:,}", help="Numbers learned in training; pooling has none."
+    )
     columns[2].metric(
         "Sees a patch of",
         f"{facts.receptive_field}×{facts.receptive_field} px",
@@ -144,8 +149,9 @@ def one_layer(source_key: str, digest: str, seen: np.ndarray) -> None:
         key="fm_shared",
         help="Off: each map is stretched to its own range, so weak patterns show. On: brightness compares across maps.",
     )
-    order, means, grid, grid_format = feature_maps.layer_view(source_key, digest, layer, sort == "Strongest first", shown,
-                                                             shared_scale, layer_maps)
+    order, means, grid, grid_format = feature_maps.layer_view(
+        source_key, digest, layer, sort == "Strongest first", shown, shared_scale, layer_maps
+    )
     st.image(
         grid,
         output_format=grid_format,
@@ -165,7 +171,9 @@ def one_layer(source_key: str, digest: str, seen: np.ndarray) -> None:
     )
     heat_column, overlay_column = st.columns(2)
     with heat_column:
-        st.plotly_chart(feature_maps.heatmap_figure(layer_maps[..., channel], f"{layer}, map #{channel}"), key="fm_heatmap")
+        st.plotly_chart(
+            feature_maps.heatmap_figure(layer_maps[..., channel], f"{layer}, map #{channel}"), key="fm_heatmap"
+        )
         st.caption(
             "Hover to read the values. Zero means the filter found nothing there (ReLU cut it off)."
             + (" Shown as averages of 2×2 blocks to keep the page light." if height > feature_maps.HEATMAP_SIDE else "")

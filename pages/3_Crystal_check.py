@@ -1,15 +1,17 @@
 """Crystal check: drop photos in; crystal / no crystal, how sure, and where the model looked."""
+
 import numpy as np
 import streamlit as st
 
 from crystal.model.card import describe_card
 from crystal.model.predict import Prediction
-from crystal.render import outline, overlay, to_jpeg_bytes
-from crystal.samples import list_samples
-from crystal.verdict import UNFAMILIAR_TEXT, VERDICT_TEXT, confidence_words, scale_region, tile_heat
-from ui import crystal_check, teach, timing, verdict_sum
+from crystal.model.verdict import UNFAMILIAR_TEXT, VERDICT_TEXT, confidence_words, scale_region, tile_heat
+from crystal.vision.render import outline, overlay, to_jpeg_bytes
+from crystal.vision.samples import list_samples
+from ui import crystal_check, teach, verdict_sum
 from ui.image_input import HANDOFF_KEY, NamedImage, choose_images, decode
 from ui.navigation import sidebar_navigation
+from ui.server import timing
 
 st.set_page_config(page_title="Crystal check", page_icon="💎", layout="wide")
 run_timing = timing.page_started("crystal check")
@@ -37,9 +39,12 @@ with st.expander("About this model: how it was trained and tested, and its limit
 
 images = choose_images(list_samples("drop"), key="crystal", multiple=True, camera=True)
 if len(images) > crystal_check.MAX_PHOTOS_PER_CHECK:
-    st.warning(f"Only the first {crystal_check.MAX_PHOTOS_PER_CHECK} of your {len(images)} photos are checked at a "
-               "time, so that the server stays quick for everyone: check the rest in another batch, or a whole "
-               "folder with `python -m crystal.predict FOLDER`.", icon="✋")
+    st.warning(
+        f"Only the first {crystal_check.MAX_PHOTOS_PER_CHECK} of your {len(images)} photos are checked at a "
+        "time, so that the server stays quick for everyone: check the rest in another batch, or a whole "
+        "folder with `python -m crystal predict FOLDER`.",
+        icon="✋",
+    )
     images = images[: crystal_check.MAX_PHOTOS_PER_CHECK]
 readable: list[tuple[NamedImage, np.ndarray]] = []
 refusals: list[str] = []
@@ -76,7 +81,9 @@ with st.expander("🎓 Teach it your lab: adapt the model to your own photos", e
     teach.continue_from_zip(state)
 
 if not readable:
-    st.info("Choose one or more sample drops, upload your own photos (JPEG, PNG, BMP or TIFF), or take one with a camera.")
+    st.info(
+        "Choose one or more sample drops, upload your own photos (JPEG, PNG, BMP or TIFF), or take one with a camera."
+    )
     st.stop()
 
 chosen = 0
@@ -100,15 +107,19 @@ with verdict:
         st.warning(UNFAMILIAR_TEXT, icon="⚠️")
     if state.model is not None:
         said = crystal_check.predict(image.data, rgb, shipped)
-        st.caption(f"This is your adapted model's verdict. The shipped model said **{VERDICT_TEXT[said.label]}** "
-                   f"({said.p_crystal:.0%}).")
+        st.caption(
+            f"This is your adapted model's verdict. The shipped model said **{VERDICT_TEXT[said.label]}** "
+            f"({said.p_crystal:.0%})."
+        )
     st.caption(
         f"The model calls a photo *crystal* when this chance is at least {model.threshold:.0%}. "
         "It comes from the most crystal-like spots in the drop, so one clear crystal is enough. "
-        + ("The model found the drop (the green box under *The drop it judged*) and looked at nothing else."
-           if detail.drop.found else
-           "It could not find a drop in this photo, so it judged the whole photo, which it was not trained to do: "
-           "treat this verdict with extra caution.")
+        + (
+            "The model found the drop (the green box under *The drop it judged*) and looked at nothing else."
+            if detail.drop.found
+            else "It could not find a drop in this photo, so it judged the whole photo, which it was not trained "
+            "to do: treat this verdict with extra caution."
+        )
     )
     if st.button("See what VGG16's layers see in this image", icon="🧠"):
         st.session_state[HANDOFF_KEY] = image
@@ -142,8 +153,11 @@ with picture:
             "outline. When it finds no drop, the box is the whole photo."
         )
 
-sum_panel = st.expander("🧮 How this verdict was added up, from VGG16's features to the chance of a crystal",
-                         key="crystal_how_it_added_up", on_change="rerun")  # drawn only while open
+sum_panel = st.expander(
+    "🧮 How this verdict was added up, from VGG16's features to the chance of a crystal",
+    key="crystal_how_it_added_up",
+    on_change="rerun",
+)  # drawn only while open
 if sum_panel.open:
     with sum_panel:
         verdict_sum.how_it_added_up(detail, model, image.name)

@@ -1,4 +1,5 @@
 """Where kernels come from: train a tiny CNN from random kernels and watch them learn."""
+
 import streamlit as st
 
 from crystal.learn.network import FILTERS, MAX_EPOCHS
@@ -19,15 +20,23 @@ apart. Train it and watch its kernels turn from noise into stroke and edge detec
 )
 
 seed_column, reset_column = st.columns([1, 3], vertical_alignment="bottom")
-seed = seed_column.number_input("Seed", 0, 9999, 0, key="learn_seed",
-                                help="The same seed makes the same pictures and the same random start: a run can be replayed.")
+seed = seed_column.number_input(
+    "Seed",
+    0,
+    9999,
+    0,
+    key="learn_seed",
+    help="The same seed makes the same pictures and the same random start: a run can be replayed.",
+)
 if reset_column.button("Reset to random kernels", key="learn_reset", icon="🎲"):
     learn.reset()
 run = learn.current_run(seed)
 
 st.header("1 · The pictures it learns from")
-st.caption("Made by the app: each shape at a random place, size, angle and thickness, with a little noise. "
-           "A fifth of them are held out: the network never trains on those, so they tell how well it really does.")
+st.caption(
+    "Made by the app: each shape at a random place, size, angle and thickness, with a little noise. "
+    "A fifth of them are held out: the network never trains on those, so they tell how well it really does."
+)
 learn.examples(run)
 with st.expander("Add your own drawing to a class"):
     learn.add_drawing(run)
@@ -55,8 +64,10 @@ def training() -> None:
 
 
 training()
-st.caption(f"A run stops after {MAX_EPOCHS} epochs. Each step is one batch of 32 pictures; an epoch is every "
-           "training picture once.")
+st.caption(
+    f"A run stops after {MAX_EPOCHS} epochs. Each step is one batch of 32 pictures; an epoch is every "
+    "training picture once."
+)
 
 st.header("3 · Draw a shape and ask it")
 picture = learn.drawn_picture()

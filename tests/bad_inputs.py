@@ -3,6 +3,7 @@
 Each entry says whether the app must refuse it (with a message containing ``refusal``) or accept
 it: a 16-bit TIFF and a greyscale PNG are awkward but valid microscope images.
 """
+
 from __future__ import annotations
 
 import io
@@ -63,5 +64,7 @@ def bad_uploads() -> list[Upload]:
         Upload("tiny.png", encode(Image.new("RGB", (1, 1)), "PNG"), "at least"),
         Upload("bomb.png", png_header_only(30000, 30000), "too large"),
         Upload("camera_16bit.tif", sixteen_bit_tiff(), None),
-        Upload("grey.png", encode(Image.fromarray(np.tile(np.arange(0, 256, 4, dtype=np.uint8), (48, 1))), "PNG"), None),
+        Upload(
+            "grey.png", encode(Image.fromarray(np.tile(np.arange(0, 256, 4, dtype=np.uint8), (48, 1))), "PNG"), None
+        ),
     ]

@@ -1,4 +1,5 @@
 """Shared test set-up: quiet TensorFlow and make the repo root importable."""
+
 import os
 import sys
 from pathlib import Path

@@ -1,21 +1,27 @@
-"""crystal.backbone: the HED file's kernels land in the right VGG16 layers, and sources are honest."""
+"""crystal.vision.backbone: the HED file's kernels land in the right VGG16 layers, and sources are honest."""
+
 import h5py
 import numpy as np
 import pytest
 
-from crystal import backbone
+from crystal.vision import backbone
 
 # Written out by hand from the HED file's layout, independently of the mapping code under test.
 EXPECTED_KEYS = {
-    "block1_conv1": "block1/layers/conv2d", "block1_conv2": "block1/layers/conv2d_1",
-    "block2_conv1": "block2/layers/conv2d", "block2_conv2": "block2/layers/conv2d_1",
-    "block3_conv1": "block3/layers/conv2d", "block3_conv2": "block3/layers/conv2d_1",
+    "block1_conv1": "block1/layers/conv2d",
+    "block1_conv2": "block1/layers/conv2d_1",
+    "block2_conv1": "block2/layers/conv2d",
+    "block2_conv2": "block2/layers/conv2d_1",
+    "block3_conv1": "block3/layers/conv2d",
+    "block3_conv2": "block3/layers/conv2d_1",
     "block3_conv3": "block3/layers/conv2d_2",
-    "block4_conv1": "block4/layers/conv2d", "block4_conv2": "block4/layers/conv2d_1",
+    "block4_conv1": "block4/layers/conv2d",
+    "block4_conv2": "block4/layers/conv2d_1",
     "block4_conv3": "block4/layers/conv2d_2",
-    "block5_conv1": "block5/layers/conv2d", "block5_conv2": "block5/layers/conv2d_1",
+    "block5_conv1": "block5/layers/conv2d",
+    "block5_conv2": "block5/layers/conv2d_1",
     "block5_conv3": "block5/layers/conv2d_2",
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")

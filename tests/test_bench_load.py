@@ -2,6 +2,7 @@
 start for themselves get the lowest weight among Linux's autogroups, its own session (where the
 server runs) keeps its weight. Run in a child process, so that no browser this test run started
 is touched."""
+
 import json
 import subprocess
 import sys

@@ -1,10 +1,19 @@
 """Flatten, dense, dropout and softmax checked against Keras' own layers, and their written-out arithmetic."""
+
 import keras
 import numpy as np
 import pytest
 
-from crystal.classify import (cell_of, dense, dense_equation, dropout, dropout_mask, flatten, softmax,
-                              softmax_equations)
+from crystal.playground.classify import (
+    cell_of,
+    dense,
+    dense_equation,
+    dropout,
+    dropout_mask,
+    flatten,
+    softmax,
+    softmax_equations,
+)
 
 rng = np.random.default_rng(3)
 
@@ -21,8 +30,9 @@ def test_dense_matches_keras_with_the_same_weights():
     layer = keras.layers.Dense(2)
     layer.build((None, 6))
     layer.set_weights([weights.astype("float32"), bias.astype("float32")])
-    np.testing.assert_allclose(dense(vector, weights, bias), np.asarray(layer(vector[None].astype("float32")))[0],
-                               rtol=1e-5, atol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        dense(vector, weights, bias), np.asarray(layer(vector[None].astype("float32")))[0], rtol=1e-5, atol=1e-5
+    )
 
 
 def test_dense_refuses_weights_of_the_wrong_length_in_words():

@@ -1,25 +1,37 @@
-"""crystal.features: one pass gives every layer, matches TensorFlow's own ops, and facts match Keras."""
+"""crystal.vision.layer_maps: one pass gives every layer, matches TensorFlow's own ops, and facts match Keras."""
+
 import h5py
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from crystal import backbone, features
-from crystal.images import load_rgb
-from crystal.samples import list_samples
+from crystal.vision import backbone
+from crystal.vision import layer_maps as features
+from crystal.vision.images import load_rgb
+from crystal.vision.samples import list_samples
 
 # (output side, channels, receptive field) for a 224 input, worked out by hand from VGG16's paper:
 # 3x3 convs add 2 jumps to the field, 2x2 pools add 1 jump and double it.
 EXPECTED = {
-    "block1_conv1": (224, 64, 3), "block1_conv2": (224, 64, 5), "block1_pool": (112, 64, 6),
-    "block2_conv1": (112, 128, 10), "block2_conv2": (112, 128, 14), "block2_pool": (56, 128, 16),
-    "block3_conv1": (56, 256, 24), "block3_conv2": (56, 256, 32), "block3_conv3": (56, 256, 40),
+    "block1_conv1": (224, 64, 3),
+    "block1_conv2": (224, 64, 5),
+    "block1_pool": (112, 64, 6),
+    "block2_conv1": (112, 128, 10),
+    "block2_conv2": (112, 128, 14),
+    "block2_pool": (56, 128, 16),
+    "block3_conv1": (56, 256, 24),
+    "block3_conv2": (56, 256, 32),
+    "block3_conv3": (56, 256, 40),
     "block3_pool": (28, 256, 44),
-    "block4_conv1": (28, 512, 60), "block4_conv2": (28, 512, 76), "block4_conv3": (28, 512, 92),
+    "block4_conv1": (28, 512, 60),
+    "block4_conv2": (28, 512, 76),
+    "block4_conv3": (28, 512, 92),
     "block4_pool": (14, 512, 100),
-    "block5_conv1": (14, 512, 132), "block5_conv2": (14, 512, 164), "block5_conv3": (14, 512, 196),
+    "block5_conv1": (14, 512, 132),
+    "block5_conv2": (14, 512, 164),
+    "block5_conv3": (14, 512, 196),
     "block5_pool": (7, 512, 212),
-}  # fmt: skip
+}
 HED_MEAN_BGR = np.array([104.00699, 116.66877, 122.67892], np.float32)  # HED's Caffe prototxt
 
 

@@ -1,10 +1,11 @@
 """A disconnected session that Streamlit's server forgets is shut down (ui/forgotten_sessions.py),
 so its uploads and pictures leave memory; one that is resumed is not."""
+
 from types import SimpleNamespace
 
 from streamlit.runtime.memory_session_storage import MemorySessionStorage
 
-from ui.forgotten_sessions import ShutDownWhenForgotten
+from ui.server.forgotten_sessions import ShutDownWhenForgotten
 
 
 class Clock:
@@ -56,7 +57,7 @@ def test_the_server_gets_the_shutting_down_store_once_keeping_the_sessions_it_ha
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
 
-    from ui.forgotten_sessions import shut_down_forgotten_sessions
+    from ui.server.forgotten_sessions import shut_down_forgotten_sessions
 
     storage = MemorySessionStorage(maxsize=128, ttl_seconds=120)
     manager = WebsocketSessionManager(storage, MemoryUploadedFileManager("/upload"), ScriptCache(), None)
@@ -73,12 +74,12 @@ def test_the_server_gets_the_shutting_down_store_once_keeping_the_sessions_it_ha
 
 
 def test_nothing_to_do_and_no_error_in_apptest_whose_runtime_is_a_stand_in():
-    """AppTest (the page tests, ``python -m bench.pages``) puts a mock where the server's runtime
+    """AppTest (the page tests, ``python -m bench pages``) puts a mock where the server's runtime
     would be; a page that is the first to import ``ui`` there must still run."""
     from streamlit.testing.v1 import AppTest
 
     def script():
-        from ui.forgotten_sessions import shut_down_forgotten_sessions
+        from ui.server.forgotten_sessions import shut_down_forgotten_sessions
 
         shut_down_forgotten_sessions()
 

@@ -1,4 +1,6 @@
 """The heavy-work queue on its own, with threads standing in for visitors: order, bound, leaving, failing."""
+
+import contextlib
 import os
 import threading
 import time
@@ -6,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.heavy_work import HEAVY_NICENESS, HeavyWorkQueue, give_way_to_the_pages, library_threads, queue, slot
+from ui.server.heavy_work import HEAVY_NICENESS, HeavyWorkQueue, give_way_to_the_pages, library_threads, queue, slot
 
 
 def run_job(line: HeavyWorkQueue, name: str, log: list, hold: float, fail: bool = False) -> None:
@@ -64,17 +66,14 @@ class StatusOfAVisitorWhoLeft:
 
 
 def test_a_visitor_who_leaves_just_as_their_job_starts_frees_the_slot():
-    with pytest.raises(StoppedHere):
-        with slot("a job nobody waits for", StatusOfAVisitorWhoLeft()):
-            raise AssertionError("the job of a visitor who left does not run")
+    with pytest.raises(StoppedHere), slot("a job nobody waits for", StatusOfAVisitorWhoLeft()):
+        raise AssertionError("the job of a visitor who left does not run")
     assert queue().busy == (0, 0)
 
 
 def _swallow(function, *args):
-    try:
+    with contextlib.suppress(RuntimeError):
         function(*args)
-    except RuntimeError:
-        pass
 
 
 def cpu_ticks(thread: int) -> int:

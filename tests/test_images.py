@@ -1,4 +1,5 @@
-"""crystal.images: every upload path yields RGB uint8 or a clear ImageError."""
+"""crystal.vision.images: every upload path yields RGB uint8 or a clear ImageError."""
+
 import io
 
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 import tifffile
 from PIL import Image
 
-from crystal.images import ImageError, load_rgb
+from crystal.vision.images import ImageError, load_rgb
 
 from .bad_inputs import bad_uploads, encode, png_header_only
 from .conftest import ROOT

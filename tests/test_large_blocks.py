@@ -1,11 +1,12 @@
 """Large freed blocks go back to the system at once on a server set up by ``ui`` (ui/large_blocks.py),
 even after glibc would have started keeping them; the figure is the process's resident memory."""
+
 import ctypes
 import os
 
 import pytest
 
-from ui.large_blocks import THRESHOLD_BYTES  # importing ui sets the server up, as every page does
+from ui.server.large_blocks import THRESHOLD_BYTES  # importing ui sets the server up, as every page does
 
 from .browser.conftest import resident_bytes
 

@@ -1,4 +1,5 @@
 """The tiny CNN: made data that repeats for a seed, training that learns, kernels read from Keras."""
+
 import numpy as np
 import pytest
 

@@ -1,5 +1,6 @@
 """After each run of a page, Streamlit's housekeeping stays light (ui/light_reruns.py and the
 server settings in .streamlit/config.toml): nothing that holds Python's lock for long."""
+
 import gc
 import sys
 import tomllib
@@ -8,7 +9,8 @@ import types
 import keras
 import pytest
 
-from ui import crystal_check, feature_maps, light_reruns
+from ui import crystal_check, feature_maps
+from ui.server import light_reruns
 
 from .conftest import ROOT, app_page
 

@@ -1,4 +1,5 @@
-"""crystal.matrix_input: typed cells and drawings into grids, with messages that name the cell."""
+"""crystal.playground.matrix_input: typed cells and drawings into grids, with messages that name the cell."""
+
 import doctest
 import math
 
@@ -7,9 +8,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from crystal import matrix_input
-from crystal.matrix_input import MAX_SIDE, drawing_to_grid, parse_matrix, parse_number, to_cells
-from crystal.presets import KERNELS
+from crystal.playground import matrix_input
+from crystal.playground.matrix_input import MAX_SIDE, drawing_to_grid, parse_matrix, parse_number, to_cells
+from crystal.playground.presets import KERNELS
 
 
 def editor_frame(rows):
@@ -28,8 +29,12 @@ def test_every_bad_cell_is_named_with_its_screen_position():
         parse_matrix(cells, what="kernel")
     message = str(err.value)
     assert message.startswith("Some kernel cells are not usable numbers:")
-    for part in ("row 1, column 2 is blank", "row 1, column 3 holds 'x'", "row 2, column 1 is blank",
-                 "row 2, column 2 is blank"):
+    for part in (
+        "row 1, column 2 is blank",
+        "row 1, column 3 holds 'x'",
+        "row 2, column 1 is blank",
+        "row 2, column 2 is blank",
+    ):
         assert part in message
     assert "row 2, column 3" not in message
 

@@ -1,4 +1,5 @@
 """The shared least-recently-used memory, against functools.lru_cache as the reference."""
+
 import functools
 import random
 import threading

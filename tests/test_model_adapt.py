@@ -1,5 +1,6 @@
 """Teaching the model a lab's photos, on made features: the weighting, the re-fit, leave-one-out, and
 an adapted model that splits back into its base and its local photos."""
+
 import numpy as np
 import pytest
 
@@ -25,18 +26,29 @@ def pooled(crystal: bool, imager: str) -> np.ndarray:
 @pytest.fixture(scope="module")
 def base() -> ModelData:
     labels = ["crystal"] * 8 + ["no_crystal"] * 8
-    training = TrainingSet.from_photos([pooled(label == "crystal", "base") for label in labels], labels,
-                                       [PREDICTION_VIEWS] * len(labels))  # fmt: skip
-    card = {"threshold": 0.5, "settings": {"c": 1.0}, "data": {"photos": [{"photo": f"p{i}", "sha256": f"{i:064x}"}
-                                                                        for i in range(16)]}}  # fmt: skip
-    return ModelData(fit(training, 1.0).weights, card, training, [f"{i:064x}" for i in range(16)],
-                     rng.normal(0.5, 0.05, (16, APPEARANCE_SIZE)).astype(np.float32), np.zeros(16, bool))  # fmt: skip
+    training = TrainingSet.from_photos(
+        [pooled(label == "crystal", "base") for label in labels], labels, [PREDICTION_VIEWS] * len(labels)
+    )
+    card = {
+        "threshold": 0.5,
+        "settings": {"c": 1.0},
+        "data": {"photos": [{"photo": f"p{i}", "sha256": f"{i:064x}"} for i in range(16)]},
+    }
+    return ModelData(
+        fit(training, 1.0).weights,
+        card,
+        training,
+        [f"{i:064x}" for i in range(16)],
+        rng.normal(0.5, 0.05, (16, APPEARANCE_SIZE)).astype(np.float32),
+        np.zeros(16, bool),
+    )
 
 
 def their_photo(i: int, crystal: bool) -> LocalPhoto:
     label = "crystal" if crystal else "no_crystal"
-    return LocalPhoto.checked(f"mine/{i}.jpg", f"{1000 + i:064x}", label, pooled(crystal, "theirs"),
-                              np.full(APPEARANCE_SIZE, 0.9, np.float32))  # fmt: skip
+    return LocalPhoto.checked(
+        f"mine/{i}.jpg", f"{1000 + i:064x}", label, pooled(crystal, "theirs"), np.full(APPEARANCE_SIZE, 0.9, np.float32)
+    )
 
 
 def test_each_local_photo_counts_as_the_weighting_rule_says(base):
@@ -53,9 +65,16 @@ def test_a_handful_of_their_photos_flips_a_verdict_the_base_got_wrong(base):
     assert base.weights.p_crystal(probe.rows.features) < 0.5  # their crystals look clear to the base model
     taught = adapt(base, [their_photo(i, i % 2 == 0) for i in range(6)])
     assert taught.model.weights.p_crystal(probe.rows.features) >= 0.5
-    unweighted = fit(base.training.joined(TrainingSet.from_photos(
-        [their_photo(i, i % 2 == 0).rows.features for i in range(6)], ["crystal", "no_crystal"] * 3,
-        [PREDICTION_VIEWS] * 6)), 1.0)  # the same photos counting 1 each  # fmt: skip
+    unweighted = fit(
+        base.training.joined(
+            TrainingSet.from_photos(
+                [their_photo(i, i % 2 == 0).rows.features for i in range(6)],
+                ["crystal", "no_crystal"] * 3,
+                [PREDICTION_VIEWS] * 6,
+            )
+        ),
+        1.0,
+    )  # the same photos counting 1 each
     assert unweighted.p_crystal(probe.rows.features) < taught.model.weights.p_crystal(probe.rows.features)
 
 
@@ -87,7 +106,9 @@ def test_an_adapted_model_splits_back_into_its_base_and_photos_after_a_zip_round
     local = [their_photo(i, i % 3 == 0) for i in range(5)]
     again = read_model(model_zip(adapt(base, local).model))
     mine, photos = split(again)
-    assert [p.sha256 for p in photos] == [p.sha256 for p in local] and [p.name for p in photos] == [p.name for p in local]
+    assert [p.sha256 for p in photos] == [p.sha256 for p in local] and [p.name for p in photos] == [
+        p.name for p in local
+    ]
     assert [p.label for p in photos] == [p.label for p in local]
     np.testing.assert_array_equal(mine.training.features, base.training.features.astype(np.float32))
     assert mine.photo_sha256 == base.photo_sha256 and "adapted" not in mine.card
@@ -107,15 +128,17 @@ def test_four_photos_from_a_washed_out_imager_teach_the_real_model_its_crystals(
     """The shipped drops as a washed-out imager would show them (a quarter of the contrast, much
     brighter): the shipped model finds none of their crystals. Taught two crystal and two clear
     drops, it finds the other four drops' crystals and still calls the other drops clear."""
-    from crystal.images import load_rgb
     from crystal.model.predict import load_model
-    from crystal.samples import labelled_drops
+    from crystal.vision.images import load_rgb
+    from crystal.vision.samples import labelled_drops
 
     model, drops = load_model(), labelled_drops()
     washed = [model.predict((load_rgb(drop.path) * 0.25 + 150).astype(np.uint8), explain=False) for drop in drops]
     taught_on = [0, 1, 6, 7]  # two crystal, two clear drops
-    local = [LocalPhoto.checked(drops[i].name, f"{i:064x}", drops[i].label, washed[i].pooled, washed[i].appearance)
-             for i in taught_on]  # fmt: skip
+    local = [
+        LocalPhoto.checked(drops[i].name, f"{i:064x}", drops[i].label, washed[i].pooled, washed[i].appearance)
+        for i in taught_on
+    ]
     adapted = adapt(model.data, local).model.weights
     others = [i for i in range(len(drops)) if i not in taught_on]
     crystals = [i for i in others if drops[i].label == "crystal"]

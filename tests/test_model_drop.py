@@ -1,11 +1,12 @@
 """The drop finder on drawn wells (a square one like ours, a round one in a dark ring like Diamond's),
 on the shipped photos, and its fail-safe on photos with no drop in them."""
+
 import numpy as np
 import pytest
 
-from crystal.images import load_rgb
 from crystal.model.drop import find_drop
-from crystal.samples import labelled_drops
+from crystal.vision.images import load_rgb
+from crystal.vision.samples import labelled_drops
 
 
 def drawn_well(round_well: bool, drop_centre=(200, 260), drop_radius=70, shape=(480, 640)) -> np.ndarray:
@@ -45,9 +46,11 @@ def test_the_mask_covers_the_drop_and_blanks_the_well_floor():
 @pytest.mark.parametrize("photo", ["empty well", "noise", "tiny"])
 def test_no_drop_to_be_seen_means_the_whole_frame_is_judged(photo):
     rng = np.random.default_rng(1)
-    rgb = {"empty well": drawn_well(False, drop_radius=0),
-           "noise": rng.integers(0, 256, (300, 400, 3), dtype=np.uint8),
-           "tiny": np.full((16, 16, 3), 200, np.uint8)}[photo]  # fmt: skip
+    rgb = {
+        "empty well": drawn_well(False, drop_radius=0),
+        "noise": rng.integers(0, 256, (300, 400, 3), dtype=np.uint8),
+        "tiny": np.full((16, 16, 3), 200, np.uint8),
+    }[photo]
     drop = find_drop(rgb)
     if photo != "noise":
         assert not drop.found and drop.box == (0, 0, *rgb.shape[:2]) and drop.mask_in_box() is None

@@ -1,13 +1,14 @@
 """Telling photos unlike the training photos: a worked example, the leave-one-out rule, and the shipped
 model's rule on another lab's photos and on our own unlabelled ones."""
+
 import numpy as np
 import pytest
 
-from crystal.images import load_rgb
 from crystal.model.drop import Drop, find_drop
 from crystal.model.familiarity import FLAGGED_SHARE, HISTOGRAM_BINS, Familiarity, appearance
 from crystal.model.store import DEFAULT_MODEL_DIR, read_model
-from crystal.samples import OTHER_LABS_DIR, SAMPLES_DIR
+from crystal.vision.images import load_rgb
+from crystal.vision.samples import OTHER_LABS_DIR, SAMPLES_DIR
 
 
 def test_a_worked_example():

@@ -1,4 +1,5 @@
 """Fitting and judging the head: rows and weights, class balance, and folds that never see their photo."""
+
 import numpy as np
 import pytest
 

@@ -1,5 +1,6 @@
 """The Keras head against independent references: NumPy for its pooling, scikit-learn for its verdict
 and tile map, and the closed-form gradient of top-k pooling for Grad-CAM."""
+
 import keras
 import numpy as np
 import pytest
@@ -16,15 +17,18 @@ def fitted():
     """A head fitted by scikit-learn on random features where feature 0 tells the classes apart."""
     rng = np.random.default_rng(0)
     labels = np.repeat(["crystal", "no_crystal"], 6)
-    features = [rng.gamma(2.0, 1.0, (2, CHANNELS)) + 3.0 * (label == "crystal") * np.eye(CHANNELS)[0]
-                for label in labels]  # fmt: skip
+    features = [
+        rng.gamma(2.0, 1.0, (2, CHANNELS)) + 3.0 * (label == "crystal") * np.eye(CHANNELS)[0] for label in labels
+    ]
     return fit(TrainingSet.from_photos(features, list(labels), [PREDICTION_VIEWS] * 12), c=1.0)
 
 
 @pytest.fixture(scope="module")
 def model(fitted):
     image = keras.Input((None, None, 3))
-    stand_in = keras.Model(image, keras.layers.Conv2D(CHANNELS, 8, strides=8, activation="relu")(image), name="backbone")
+    stand_in = keras.Model(
+        image, keras.layers.Conv2D(CHANNELS, 8, strides=8, activation="relu")(image), name="backbone"
+    )
     return build_crystal_model(stand_in, fitted.weights)
 
 

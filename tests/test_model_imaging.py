@@ -1,13 +1,14 @@
 """The imaging changes do what their names say, the normalisation cancels the simple ones, and the
 robustness table names the changes that miss a goal."""
+
 import numpy as np
 import pytest
 
-from crystal.images import load_rgb
 from crystal.model.imaging import CHANGES
 from crystal.model.normalise import brightest_channel, brightness, dimmest_channel, local_contrast, normalise
 from crystal.model.robustness import with_robustness
-from crystal.samples import labelled_drops
+from crystal.vision.images import load_rgb
+from crystal.vision.samples import labelled_drops
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +56,14 @@ def test_local_contrast_of_a_tighter_frame_matches_the_whole_frame(rgb):
 
 
 def test_the_table_goes_into_the_card_with_one_limit_naming_the_changes_that_miss_a_goal():
-    table = {"n": 16, "changes": [{"change": "mirror", "flips": 0, "correct": 15},
-                                  {"change": "crop to 60% of frame", "flips": 5, "correct": 10},
-                                  {"change": "hue rotation", "flips": 1, "correct": 14}]}  # fmt: skip
+    table = {
+        "n": 16,
+        "changes": [
+            {"change": "mirror", "flips": 0, "correct": 15},
+            {"change": "crop to 60% of frame", "flips": 5, "correct": 10},
+            {"change": "hue rotation", "flips": 1, "correct": 14},
+        ],
+    }
     card = with_robustness(with_robustness({"limits": ["Only 16 photos."]}, table), table)  # replaced, not stacked
     assert card["robustness"]["changes"] == table["changes"]
     assert card["limits"][0] == "Only 16 photos." and len(card["limits"]) == 2

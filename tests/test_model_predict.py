@@ -1,13 +1,14 @@
 """The shipped model: a verdict's parts, its maps on the photo, its invariance to a half-turn, and
 what it says about photos it never trained on (another lab's)."""
+
 import numpy as np
 import pytest
 
-from crystal.images import load_rgb
 from crystal.model.fit import fit
 from crystal.model.predict import load_model
 from crystal.model.store import DEFAULT_MODEL_DIR, model_zip, read_model
-from crystal.samples import OTHER_LABS_DIR, labelled_drops
+from crystal.vision.images import load_rgb
+from crystal.vision.samples import OTHER_LABS_DIR, labelled_drops
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +28,10 @@ def test_a_verdict_and_its_maps(model, crystal_rgb):
     assert p.label == ("crystal" if p.p_crystal >= model.threshold else "no_crystal")
     assert p.pooled.shape == (2, 512) and p.drop.found
     heat = p.gradcam_on((433, 578))
-    assert heat.shape == (433, 578) and 0 <= heat.min() and heat.max() <= 1
+    assert heat.shape == (433, 578) and heat.min() >= 0 and heat.max() <= 1
     top, left, bottom, right = p.tile_region()
     assert p.drop.box[0] == top and p.drop.box[1] == left and bottom <= p.drop.box[2] and right <= p.drop.box[3]
-    assert ((0 <= p.tile_scores) & (p.tile_scores <= 1)).all()
+    assert ((p.tile_scores >= 0) & (p.tile_scores <= 1)).all()
 
 
 def test_the_verdict_is_the_head_on_the_views_features(model, crystal_rgb):
@@ -44,6 +45,7 @@ def test_the_verdict_is_the_head_on_the_views_features(model, crystal_rgb):
 def test_a_half_turned_photo_gets_the_same_chance(model, crystal_rgb):
     """The verdict averages the upright and the half-turned drop, so turning the photo half round only
     swaps them, up to the few rows and columns at the far edge that whole cells leave out."""
+
     def log_odds(rgb):
         return model.predict(np.ascontiguousarray(rgb), explain=False).log_odds
 

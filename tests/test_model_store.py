@@ -1,14 +1,23 @@
 """A model on disk: written and read back as a folder or a zip, and every kind of damage refused in words."""
+
 import io
 import zipfile
 
 import numpy as np
 import pytest
 
-from crystal.model.fit import TrainingSet, fit
 from crystal.model.familiarity import APPEARANCE_SIZE
-from crystal.model.store import (CARD_FILE, FEATURES_FILE, HEAD_FILE, ModelData, ModelFileError, model_zip, read_model,
-                                 save_model)
+from crystal.model.fit import TrainingSet, fit
+from crystal.model.store import (
+    CARD_FILE,
+    FEATURES_FILE,
+    HEAD_FILE,
+    ModelData,
+    ModelFileError,
+    model_zip,
+    read_model,
+    save_model,
+)
 from crystal.model.views import PREDICTION_VIEWS
 from crystal.model.weights import CHANNELS
 
@@ -18,9 +27,14 @@ def parts():
     rng = np.random.default_rng(0)
     labels = ["crystal", "crystal", "no_crystal", "no_crystal"]
     training = TrainingSet.from_photos([rng.normal(size=(2, CHANNELS)) for _ in labels], labels, [PREDICTION_VIEWS] * 4)
-    return ModelData(fit(training, 1.0).weights, {"threshold": 0.5, "limits": ["few"]}, training,
-                     ["a" * 64, "b" * 64, "c" * 64, "d" * 64], rng.random((4, APPEARANCE_SIZE)).astype(np.float32),
-                     np.array([False, False, False, True]))  # fmt: skip
+    return ModelData(
+        fit(training, 1.0).weights,
+        {"threshold": 0.5, "limits": ["few"]},
+        training,
+        ["a" * 64, "b" * 64, "c" * 64, "d" * 64],
+        rng.random((4, APPEARANCE_SIZE)).astype(np.float32),
+        np.array([False, False, False, True]),
+    )
 
 
 def same(read: ModelData, parts: ModelData):
@@ -76,25 +90,28 @@ def pickled_npz() -> bytes:
     return npz(mean=np.array([object()], dtype=object), variance=np.ones(3), kernel=np.ones(3), bias=np.float32(0))
 
 
-@pytest.mark.parametrize("case", ["not a zip", "head missing", "card not JSON", "head pickled", "wrong shapes",
-                                  "features truncated", "empty"])  # fmt: skip
+@pytest.mark.parametrize(
+    "case",
+    ["not a zip", "head missing", "card not JSON", "head pickled", "wrong shapes", "features truncated", "empty"],
+)
 def test_damaged_or_foreign_models_are_refused_in_words(parts, case):
     data = {
         "not a zip": b"PK but not really" * 10,
         "head missing": damaged(parts, HEAD_FILE, None),
         "card not JSON": damaged(parts, CARD_FILE, b"{not json"),
         "head pickled": damaged(parts, HEAD_FILE, pickled_npz()),
-        "wrong shapes": damaged(parts, HEAD_FILE, npz(mean=np.ones(3), variance=np.ones(3), kernel=np.ones(3),
-                                                      bias=np.float32(0))),
+        "wrong shapes": damaged(
+            parts, HEAD_FILE, npz(mean=np.ones(3), variance=np.ones(3), kernel=np.ones(3), bias=np.float32(0))
+        ),
         "features truncated": damaged(parts, FEATURES_FILE, b"PK\x03\x04"),
         "empty": b"",
-    }[case]  # fmt: skip
+    }[case]
     with pytest.raises(ModelFileError, match="crystal model"):
         read_model(data)
 
 
 def test_a_missing_folder_says_how_to_train_one(tmp_path):
-    with pytest.raises(ModelFileError, match="python -m crystal.train"):
+    with pytest.raises(ModelFileError, match="python -m crystal train"):
         read_model(tmp_path / "nothing-here")
     (tmp_path / "half").mkdir()
     (tmp_path / "half" / HEAD_FILE).write_bytes(b"x")

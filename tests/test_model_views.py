@@ -1,12 +1,22 @@
 """The view plan: names, labels, and what a view renders, checked against NumPy and PIL directly."""
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from crystal.model.drop import Drop, whole_frame
 from crystal.model.normalise import normalise
-from crystal.model.views import (AS_TAKEN, MID_GREY, PREDICTION_VIEWS, TRAINING_VIEWS, View, blank_outside, pad,
-                                 render, turn)
+from crystal.model.views import (
+    AS_TAKEN,
+    MID_GREY,
+    PREDICTION_VIEWS,
+    TRAINING_VIEWS,
+    View,
+    blank_outside,
+    pad,
+    render,
+    turn,
+)
 
 
 def photo(shape=(240, 320)) -> np.ndarray:
@@ -72,4 +82,3 @@ def test_drawn_views_draw_the_same_for_the_same_photo_and_differ_between_photos(
     first, again, other = (render(rgb, frame, view, seed) for seed in ("photo-a", "photo-a", "photo-b"))
     np.testing.assert_array_equal(first, again)
     assert np.abs(first.astype(int) - other).max() > 0
-

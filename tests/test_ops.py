@@ -1,4 +1,5 @@
-"""crystal.ops against TensorFlow's own ops and the classic worked examples."""
+"""crystal.playground.ops against TensorFlow's own ops and the classic worked examples."""
+
 import doctest
 
 import numpy as np
@@ -6,9 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crystal import ops
-from crystal.ops import conv2d, conv_step, conv_trace, partial_output, pool2d, pool_step, pool_trace, relu
-from crystal.presets import CLASSIC_FEATURE_MAP, CLASSIC_IMAGE, CLASSIC_KERNEL, POOL_EXAMPLE, POOL_EXAMPLE_RESULT
+from crystal.playground import ops
+from crystal.playground.ops import conv2d, conv_step, conv_trace, partial_output, pool2d, pool_step, pool_trace, relu
+from crystal.playground.presets import (
+    CLASSIC_FEATURE_MAP,
+    CLASSIC_IMAGE,
+    CLASSIC_KERNEL,
+    POOL_EXAMPLE,
+    POOL_EXAMPLE_RESULT,
+)
 
 tf = pytest.importorskip("tensorflow")
 
@@ -56,8 +63,10 @@ def test_conv2d_and_its_trace_match_tensorflow(case):
     expected = tf_conv(x, kernel, stride, padding)
     result = conv2d(x, kernel, stride=stride, padding=padding)
     np.testing.assert_allclose(result, expected, atol=1e-9)
-    assert expected.shape == (ops.output_size(x.shape[0], kernel.shape[0], stride, padding),
-                              ops.output_size(x.shape[1], kernel.shape[1], stride, padding))
+    assert expected.shape == (
+        ops.output_size(x.shape[0], kernel.shape[0], stride, padding),
+        ops.output_size(x.shape[1], kernel.shape[1], stride, padding),
+    )
     steps = list(conv_trace(x, kernel, stride=stride, padding=padding))
     np.testing.assert_allclose([s.value for s in steps], expected.ravel(), atol=1e-9)
     last = conv_step(x, kernel, len(steps) - 1, stride=stride, padding=padding)

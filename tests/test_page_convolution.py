@@ -1,4 +1,5 @@
 """The convolution & pooling page, driven headless through Streamlit's AppTest."""
+
 import base64
 import io
 from html.parser import HTMLParser
@@ -122,7 +123,9 @@ def test_classic_max_pooling_example():
 
 
 def test_blank_and_text_cells_are_named_in_an_error():
-    at = run(lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit({1: {"2": "x"}, 3: {"4": None}})) or no_padding(at))
+    at = run(
+        lambda at: at.session_state.__setitem__(CLASSIC_CELLS, edit({1: {"2": "x"}, 3: {"4": None}})) or no_padding(at)
+    )
     assert not at.exception
     assert len(at.error) == 1
     message = at.error[0].value
@@ -204,9 +207,17 @@ def test_signed_kernels_get_a_diverging_scale_centred_on_zero():
     at = run(lambda at: at.session_state.__setitem__("conv_kernel", "Vertical edge (Sobel)") or no_padding(at))
     kernel, picture = grids(at)["Kernel"], grids(at)["Input"]
     assert min(background(kernel.styles[0][1])) > 240  # 0 is white, between plotly RdBu's red -2 and blue 2
-    assert background(kernel.styles[1][0]) == (0x67, 0x00, 0x1F) and background(kernel.styles[1][2]) == (0x05, 0x30, 0x61)
+    assert background(kernel.styles[1][0]) == (0x67, 0x00, 0x1F) and background(kernel.styles[1][2]) == (
+        0x05,
+        0x30,
+        0x61,
+    )
     # 0..1 ink keeps the one-sided scale, plotly's Blues: ink (row 1, column 1) darkest, paper (column 4) lightest
-    assert background(picture.styles[0][0]) == (0x08, 0x30, 0x6B) and background(picture.styles[0][3]) == (0xF7, 0xFB, 0xFF)
+    assert background(picture.styles[0][0]) == (0x08, 0x30, 0x6B) and background(picture.styles[0][3]) == (
+        0xF7,
+        0xFB,
+        0xFF,
+    )
 
 
 def background(style: str) -> tuple[int, int, int]:

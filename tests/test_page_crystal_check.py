@@ -1,8 +1,9 @@
 """The crystal-check page, run headless with AppTest: samples, uploads, bad files, many images."""
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from crystal.samples import labelled_drops
+from crystal.vision.samples import labelled_drops
 
 from .bad_inputs import bad_uploads
 from .conftest import app_page

@@ -1,10 +1,11 @@
 """The feature-map page, run headless with AppTest: a sample, uploads, a bad file, the handoff."""
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from crystal import render
-from crystal.samples import list_samples
+from crystal.vision import render
+from crystal.vision.samples import list_samples
 from ui import feature_maps
 from ui.image_input import HANDOFF_KEY, NamedImage
 
@@ -52,8 +53,12 @@ def test_sample_shows_weights_facts_grid_and_one_channel_and_layer_switches_reus
     assert not at.error
     assert "In use: VGG16 kernels from HED" in captions(at)
     assert "~/.keras/models/" in captions(at)  # how to get the ImageNet weights (absent on this machine)
-    assert metrics(at) == {"Output": "224×224×64", "Weights (parameters)": "36,928",
-                           "Sees a patch of": "5×5 px", "Step between values": "1 px"}  # fmt: skip
+    assert metrics(at) == {
+        "Output": "224×224×64",
+        "Weights (parameters)": "36,928",
+        "Sees a patch of": "5×5 px",
+        "Step between values": "1 px",
+    }
     assert len(at.get("image")) == 5  # original, 224 input, overview strip, grid, overlay
     assert at.get("plotly_chart")
 
@@ -71,8 +76,10 @@ def test_sample_shows_weights_facts_grid_and_one_channel_and_layer_switches_reus
 
 @pytest.mark.parametrize("name", ["cat.png", "camera_16bit.tif"])
 def test_uploads_are_shown_with_their_maps(name):
-    files = {"cat.png": next(s for s in list_samples("everyday") if s.path.stem == "cat").path.read_bytes(),
-             "camera_16bit.tif": next(u for u in bad_uploads() if u.name == "camera_16bit.tif").data}  # fmt: skip
+    files = {
+        "cat.png": next(s for s in list_samples("everyday") if s.path.stem == "cat").path.read_bytes(),
+        "camera_16bit.tif": next(u for u in bad_uploads() if u.name == "camera_16bit.tif").data,
+    }
     at = upload(run_page(), name, files[name])
     assert not at.error
     assert name in captions(at)
@@ -106,7 +113,7 @@ def test_imagenet_weights_are_offered_and_named_when_cached(tmp_path):
     import h5py
     from keras.src.legacy.saving import legacy_h5_format
 
-    from crystal import backbone
+    from crystal.vision import backbone
 
     (tmp_path / "models").mkdir()
     with h5py.File(tmp_path / "models" / backbone.IMAGENET_FILE, "w") as file:

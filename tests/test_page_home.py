@@ -1,4 +1,5 @@
 """The home page: the pipeline in plain words, each step linked to where it can be tried."""
+
 from streamlit.testing.v1 import AppTest
 
 from .conftest import ROOT

@@ -1,8 +1,9 @@
 """The kernel-learning page, headless with AppTest: random kernels, training steps, a kernel sent to the playground."""
+
 import numpy as np
 import pytest
 
-from crystal.ops import format_number
+from crystal.numbers import format_number
 
 from .conftest import app_page
 from .test_page_convolution import grids

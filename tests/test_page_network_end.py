@@ -5,6 +5,7 @@ feature map is 5×5 and pools to [[4, 4], [2, 4]]: worked by hand in tests/test_
 spirit, the first window holds 2, 2, 1, 4 (max 4), the second 3, 1, 3, 4 (4), the third 1, 2, 1, 2
 (2), the fourth 4, 3, 3, 4 (4).
 """
+
 from streamlit.testing.v1 import AppTest
 
 from .test_page_convolution import PAGE, app_page, charts, edit, grids
@@ -67,7 +68,9 @@ def test_dropout_while_training_zeroes_the_masked_entries_and_doubles_the_rest()
     shown = grids(at)["While"]
     dropped = ["background:#e6e6e6" in style for style in shown.styles[-1]]
     survivors = [float(text) for text, gone in zip(shown.cells[-1], dropped) if not gone]
-    assert 0 < sum(dropped) < 4 and sorted(survivors) == sorted(2 * v for v, gone in zip([4, 4, 2, 4], dropped) if not gone)
+    assert 0 < sum(dropped) < 4 and sorted(survivors) == sorted(
+        2 * v for v, gone in zip([4, 4, 2, 4], dropped) if not gone
+    )
     assert all(text == "0" for text, gone in zip(shown.cells[-1], dropped) if gone)
     at.button(key="dropout_new").click().run()
     assert any("seed 1" in c.value for c in at.caption)

@@ -1,10 +1,11 @@
 """Teaching the crystal check on the page, run headless with AppTest: label, adapt, new verdicts, the
 zip out and in again, photos sorted beforehand, two visitors at once, unfamiliar photos, a camera."""
+
 import pytest
 
 from crystal.model.store import model_zip
-from crystal.samples import OTHER_LABS_DIR, labelled_drops
-from crystal.verdict import UNFAMILIAR_TEXT
+from crystal.model.verdict import UNFAMILIAR_TEXT
+from crystal.vision.samples import OTHER_LABS_DIR, labelled_drops
 
 from .test_page_crystal_check import run_page, verdicts
 
@@ -14,8 +15,11 @@ pytestmark = pytest.mark.slow
 def label_rows(at, labels: dict[int, str]):
     """Choose the user's label in the results table's rows, as a click in the table would."""
     editor = at.data_editor[0]
-    at.session_state[editor.key] = {"edited_rows": {row: {"Your label": text} for row, text in labels.items()},
-                                    "added_rows": [], "deleted_rows": []}  # fmt: skip
+    at.session_state[editor.key] = {
+        "edited_rows": {row: {"Your label": text} for row, text in labels.items()},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     return at.run()
 
 
@@ -77,7 +81,9 @@ def test_photos_sorted_beforehand_are_checked_and_labelled():
     drops = labelled_drops()
     at = run_page()
     at.file_uploader(key="teach_crystal").set_value([(drops[1].path.name, drops[1].path.read_bytes(), "image/jpeg")])
-    at.file_uploader(key="teach_no_crystal").set_value([(d.path.name, d.path.read_bytes(), "image/jpeg") for d in drops[-2:]])
+    at.file_uploader(key="teach_no_crystal").set_value(
+        [(d.path.name, d.path.read_bytes(), "image/jpeg") for d in drops[-2:]]
+    )
     at.run()
     assert not at.exception, at.exception
     assert "1 with crystals, 2 without" in markdown(at)

@@ -1,5 +1,6 @@
-"""``python -m crystal.predict``: the CSV, folders, one stderr line per bad file, resuming a plate,
+"""``python -m crystal predict``: the CSV, folders, one stderr line per bad file, resuming a plate,
 another model from a zip, and a damaged model refused in one line."""
+
 import csv
 import io
 import os
@@ -11,7 +12,7 @@ import sys
 import pytest
 
 from crystal.model.store import DEFAULT_MODEL_DIR, model_zip, read_model
-from crystal.samples import OTHER_LABS_DIR, labelled_drops
+from crystal.vision.samples import OTHER_LABS_DIR, labelled_drops
 
 from .conftest import ROOT
 
@@ -19,8 +20,14 @@ pytestmark = pytest.mark.slow
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crystal.predict", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=600)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "crystal", "predict", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=600,
+    )
 
 
 def rows(text: str) -> list[list[str]]:
@@ -47,7 +54,9 @@ def test_csv_on_photos_and_bad_files(tmp_path):
     for _, label, p, unfamiliar in table[1:]:
         assert label in ("crystal", "no_crystal") and 0.0 <= float(p) <= 1.0 and unfamiliar == "no"  # our lab's
     errors = our_lines(result.stderr)
-    assert len(errors) == 3 and all(line.startswith(str(tmp_path)) for line in errors) and "Traceback" not in result.stderr
+    assert (
+        len(errors) == 3 and all(line.startswith(str(tmp_path)) for line in errors) and "Traceback" not in result.stderr
+    )
 
 
 def test_another_labs_photos_are_marked_unfamiliar_and_a_folder_without_photos_is_named():
@@ -55,7 +64,8 @@ def test_another_labs_photos_are_marked_unfamiliar_and_a_folder_without_photos_i
     assert [row[3] for row in rows(result.stdout)[1:]] == ["yes"] * 3
     assert result.returncode == 1 and our_lines(result.stderr) == [
         f"{OTHER_LABS_DIR / 'diamond'}: no photos in this folder (.jpg, .jpeg, .png, .bmp, .tif, .tiff; "
-        "folders inside it are not searched)"]  # fmt: skip
+        "folders inside it are not searched)"
+    ]
 
 
 def test_a_folder_is_a_plate_and_resume_skips_what_is_done(tmp_path):

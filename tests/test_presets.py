@@ -1,12 +1,13 @@
-"""crystal.presets: the examples do what their descriptions promise."""
+"""crystal.playground.presets: the examples do what their descriptions promise."""
+
 import doctest
 
 import numpy as np
 import pytest
 
-from crystal import presets
-from crystal.ops import conv2d
-from crystal.presets import CURVE, EDGE, IMAGES, KERNELS, identity_kernel, random_image
+from crystal.playground import presets
+from crystal.playground.ops import conv2d
+from crystal.playground.presets import CURVE, EDGE, IMAGES, KERNELS, identity_kernel, random_image
 
 
 def test_the_classic_examples_are_the_published_ones():

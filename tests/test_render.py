@@ -1,4 +1,5 @@
-"""crystal.render: colours are plotly's, mosaics are laid out as documented, overlays blend as stated."""
+"""crystal.vision.render: colours are plotly's, mosaics are laid out as documented, overlays blend as stated."""
+
 import io
 
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 from PIL import Image
 from plotly.colors import hex_to_rgb, sequential
 
-from crystal import render
+from crystal.vision import render
 
 PLOTLY = {"viridis": sequential.Viridis, "inferno": sequential.Inferno}
 

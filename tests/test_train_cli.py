@@ -1,5 +1,6 @@
-"""``python -m crystal.train`` and ``python -m crystal.robustness`` wired up end to end, with a tiny
+"""``python -m crystal train`` and ``python -m crystal robustness`` wired up end to end, with a tiny
 stand-in backbone so that they run in seconds: folders in, a model folder out, features cached."""
+
 import json
 
 import keras
@@ -10,15 +11,17 @@ from PIL import Image
 from crystal.model import features
 from crystal.model.store import read_model
 from crystal.model.views import TRAINING_VIEWS
-from crystal.samples import DROPS_DIR, labelled_drops
 from crystal.model.weights import CHANNELS
+from crystal.vision.samples import DROPS_DIR, labelled_drops
 
 
 @pytest.fixture()
 def tiny_backbone(monkeypatch):
     """512 features from 8x8 blocks of the grey input: fixed random weights, no VGG16."""
     image = keras.Input((None, None, 3))
-    conv = keras.layers.Conv2D(CHANNELS, 8, strides=8, activation="relu", kernel_initializer=keras.initializers.RandomNormal(seed=0))
+    conv = keras.layers.Conv2D(
+        CHANNELS, 8, strides=8, activation="relu", kernel_initializer=keras.initializers.RandomNormal(seed=0)
+    )
     stand_in = keras.Model(image, conv(keras.layers.Rescaling(1 / 50)(image)), name="backbone")
     passes = []
     real_maps = features.FeatureMaker.maps
@@ -40,9 +43,10 @@ def folders(tmp_path):
     return tmp_path / "shipped", tmp_path / "lab"
 
 
-def test_train_writes_a_model_folder_with_a_card_per_folder_and_reuses_cached_features(tmp_path, tiny_backbone,
-                                                                                      folders, monkeypatch, capsys):  # fmt: skip
-    from crystal import train
+def test_train_writes_a_model_folder_with_a_card_per_folder_and_reuses_cached_features(
+    tmp_path, tiny_backbone, folders, monkeypatch, capsys
+):
+    from crystal.cli import train
 
     monkeypatch.setattr(features, "DEFAULT_CACHE_DIR", tmp_path / "cache")
     out = tmp_path / "model"
@@ -59,17 +63,20 @@ def test_train_writes_a_model_folder_with_a_card_per_folder_and_reuses_cached_fe
     np.testing.assert_allclose(np.bincount(model.training.photo, weights=model.training.weight), [1] * 4 + [2] * 2)
     assert card["data"]["counts_per_folder"][folders[1].as_posix()] == {"crystal": 0, "no_crystal": 2}
     assert [p["path"] for p in card["evaluation"]["per_photo"]][-2:] == sorted(
-        path.as_posix() for path in folders[1].glob("*/*"))  # fmt: skip
+        path.as_posix() for path in folders[1].glob("*/*")
+    )
     assert card["unfamiliar"]["n"] == 6 and model.appearance.shape[0] == 6
 
     tiny_backbone.clear()
     assert train.main([str(folders[0]), str(folders[1]), "--out", str(tmp_path / "again")]) == 0
     assert tiny_backbone == []  # every feature came from the cache
-    np.testing.assert_array_equal(read_model(tmp_path / "again").weights.kernel, model.weights.kernel)  # same seeds, same head
+    np.testing.assert_array_equal(
+        read_model(tmp_path / "again").weights.kernel, model.weights.kernel
+    )  # same seeds, same head
 
 
 def test_robustness_prints_a_row_per_change(tiny_backbone, folders, tmp_path, monkeypatch, capsys):
-    from crystal import robustness
+    from crystal.cli import robustness
     from crystal.model.imaging import CHANGES
 
     monkeypatch.setattr(features, "DEFAULT_CACHE_DIR", tmp_path / "cache")
@@ -85,7 +92,7 @@ def test_robustness_prints_a_row_per_change(tiny_backbone, folders, tmp_path, mo
 
 
 def test_bad_folders_are_refused_in_one_line(tmp_path, capsys):
-    from crystal import train
+    from crystal.cli import train
 
     assert train.main([str(tmp_path / "missing")]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [f"error: {tmp_path / 'missing'} is not a folder."]
@@ -99,5 +106,7 @@ def test_the_folder_rule_reads_the_shipped_drops():
     from crystal.model.dataset import labelled_photos
 
     photos = labelled_photos([DROPS_DIR])
-    assert [(p.name, p.label) for p in photos] == [(f"{s.path.parent.name}/{s.path.name}", s.label) for s in labelled_drops()]
+    assert [(p.name, p.label) for p in photos] == [
+        (f"{s.path.parent.name}/{s.path.name}", s.label) for s in labelled_drops()
+    ]
     assert json.dumps([p.sha256 for p in photos])  # plain strings

@@ -1,11 +1,12 @@
 """The plain reading of a prediction: words for certainty, the tile map, and the CSV format."""
+
 import csv
 import io
 
 import numpy as np
 import pytest
 
-from crystal.verdict import CSV_HEADER, confidence_words, results_csv, scale_region, tile_heat
+from crystal.model.verdict import CSV_HEADER, confidence_words, results_csv, scale_region, tile_heat
 
 
 @pytest.mark.parametrize(
@@ -41,8 +42,12 @@ def test_scale_region_rounds_to_pixels():
 
 
 def test_results_csv_reads_back_with_the_cli_columns_first():
-    text = results_csv([("a, b.jpg", "crystal", 0.912345, True, "adapted", "crystal"),
-                        ("c.png", "no_crystal", 0.0, False, "shipped", "")])  # fmt: skip
+    text = results_csv(
+        [
+            ("a, b.jpg", "crystal", 0.912345, True, "adapted", "crystal"),
+            ("c.png", "no_crystal", 0.0, False, "shipped", ""),
+        ]
+    )
     rows = list(csv.reader(io.StringIO(text)))
     assert tuple(rows[0][:4]) == CSV_HEADER == ("path", "label", "p_crystal", "unfamiliar")
     assert rows[0][4:] == ["model", "your_label"]

@@ -5,6 +5,7 @@ redraws only that part of the page. Playing is a timer on the fragment (``run_ev
 only a whole-page run can start or stop: the fragment asks for one whenever Play or Pause has
 changed what the timer should be doing. Nothing ever sleeps, so every other widget stays live.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -3,8 +3,9 @@
 The model is shared by every session (``st.cache_resource``); predictions are kept in one
 server-wide memory, by the photo's bytes and the model, so changing the view, or another visitor
 checking the same sample, costs no new pass. A prediction that has to be made goes through the
-server's heavy-work queue (:mod:`ui.heavy_work`). Nothing a visitor uploads is written to disk.
+server's heavy-work queue (:mod:`ui.server.heavy_work`). Nothing a visitor uploads is written to disk.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,8 @@ from PIL import Image
 from crystal.memory import Recent
 from crystal.model.predict import CrystalModel, Prediction, load_model
 from crystal.model.store import ModelFileError
-from ui import heavy_work
-from ui.light_reruns import freeze_what_is_loaded
+from ui.server import heavy_work
+from ui.server.light_reruns import freeze_what_is_loaded
 
 DISPLAY_WIDTH = 900
 """Widest image sent to the browser: the page column is narrower, so more pixels are wasted bytes."""
@@ -60,7 +61,9 @@ def predict(data: bytes, rgb: np.ndarray, crystal_model: CrystalModel) -> Predic
 
 def model_id(crystal_model: CrystalModel) -> str:
     """A short fingerprint of the model's weights, so a retrained model never reuses old predictions."""
-    return hashlib.sha256(crystal_model.weights.kernel.tobytes() + repr(crystal_model.weights.bias).encode()).hexdigest()[:16]
+    return hashlib.sha256(
+        crystal_model.weights.kernel.tobytes() + repr(crystal_model.weights.bias).encode()
+    ).hexdigest()[:16]
 
 
 def display_size(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -77,4 +80,3 @@ def display_copy(rgb: np.ndarray) -> tuple[np.ndarray, float]:
         return rgb, 1.0
     small = Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS)
     return np.asarray(small), size[0] / rgb.shape[1]
-

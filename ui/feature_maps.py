@@ -1,7 +1,7 @@
 """Streamlit-side helpers for the feature-map page: a cached VGG16 per weights source, and the pictures.
 
 The model is built once per server and weights source (``st.cache_resource``); the maps of the last
-few images live inside it (see :class:`crystal.features.FeatureExtractor`) rather than in
+few images live inside it (see :class:`crystal.vision.layer_maps.FeatureExtractor`) rather than in
 ``st.cache_data``, which would pickle 60 MB per image on every rerun. What goes to the browser
 is shrunk first, so a layer view stays well under a megabyte.
 
@@ -11,6 +11,7 @@ at the same sample draws each view once, and a layer switch costs the server lit
 they are made from are passed as ``_``-parameters, which Streamlit does not hash: the digest and
 the weights source already name them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,10 +19,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
-from crystal import render
-from crystal.features import FeatureExtractor, network_input, strongest_channels
-from ui import heavy_work
-from ui.light_reruns import freeze_what_is_loaded
+from crystal.vision import render
+from crystal.vision.layer_maps import FeatureExtractor, network_input, strongest_channels
+from ui.server import heavy_work
+from ui.server.light_reruns import freeze_what_is_loaded
 
 HEATMAP_SIDE = 112
 """Largest map side sent as interactive heatmap: 224×224 hover values would be ~1 MB of JSON."""
@@ -38,13 +39,13 @@ def extractor(source_key: str) -> FeatureExtractor:
 def maps_of(source_key: str, seen: np.ndarray) -> dict[str, np.ndarray]:
     """Every layer's maps of the network input ``seen``: from the extractor's memory when it has
     them, otherwise from one backbone pass through the server's heavy-work queue (its place shows
-    in an element made every run: see :func:`ui.heavy_work.slot`)."""
+    in an element made every run: see :func:`ui.server.heavy_work.slot`)."""
     vgg16, queue_status = extractor(source_key), st.empty()
     if vgg16.has(seen):
         return vgg16.maps(seen)
-    with st.spinner("Running VGG16 through all 18 layers (once per image) ..."):
-        with heavy_work.slot("VGG16's feature maps", queue_status):
-            return vgg16.maps(seen)
+    spinner = st.spinner("Running VGG16 through all 18 layers (once per image) ...")
+    with spinner, heavy_work.slot("VGG16's feature maps", queue_status):
+        return vgg16.maps(seen)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -55,13 +56,20 @@ def shown_image(digest: str, _rgb: np.ndarray) -> tuple[bytes, np.ndarray]:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def layer_summaries(source_key: str, digest: str, _maps: dict[str, np.ndarray]) -> list[bytes]:
-    """:func:`crystal.render.layer_summaries` of the image's maps, as PNGs."""
+    """:func:`crystal.vision.render.layer_summaries` of the image's maps, as PNGs."""
     return [render.to_png_bytes(picture) for picture in render.layer_summaries(_maps)]
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def layer_view(source_key: str, digest: str, layer: str, strongest_first: bool, shown: int, shared_scale: bool,
-               _layer_maps: np.ndarray) -> tuple[list[int], list[float], bytes, str]:  # fmt: skip
+def layer_view(
+    source_key: str,
+    digest: str,
+    layer: str,
+    strongest_first: bool,
+    shown: int,
+    shared_scale: bool,
+    _layer_maps: np.ndarray,
+) -> tuple[list[int], list[float], bytes, str]:
     """``(channel order, each channel's mean, mosaic of the first ``shown`` in that order, its format)``."""
     channels = _layer_maps.shape[2]
     order = [int(c) for c in (strongest_channels(_layer_maps) if strongest_first else range(channels))]
@@ -71,8 +79,9 @@ def layer_view(source_key: str, digest: str, layer: str, strongest_first: bool, 
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def channel_overlay_jpeg(source_key: str, digest: str, layer: str, channel: int, _seen: np.ndarray,
-                         _channel_map: np.ndarray) -> bytes:  # fmt: skip
+def channel_overlay_jpeg(
+    source_key: str, digest: str, layer: str, channel: int, _seen: np.ndarray, _channel_map: np.ndarray
+) -> bytes:
     """:func:`channel_overlay` as a JPEG."""
     return render.to_jpeg_bytes(channel_overlay(_seen, _channel_map))
 

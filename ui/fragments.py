@@ -8,6 +8,7 @@ its default and sends that back on the next change, so the page and the widget d
 :func:`keep_widget_value` hands the value over through Session State on every run, which makes the
 browser show what the server uses.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,8 +1,9 @@
 """One way for every page to take an image: a shipped sample or an upload, as named bytes.
 
-Pages decode the bytes with :func:`crystal.images.load_rgb` (through :func:`decode`, cached per
+Pages decode the bytes with :func:`crystal.vision.images.load_rgb` (through :func:`decode`, cached per
 content), so an upload and a sample follow the same path and fail with the same clear messages.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from crystal.images import EXTENSIONS, ImageError, load_rgb
-from crystal.samples import Sample
+from crystal.vision.images import EXTENSIONS, ImageError, load_rgb
+from crystal.vision.samples import Sample
 
 # The crystal page puts an image here and switches page; the feature-map page shows it first,
 # opened on the (layer, channel) under FOCUS_KEY when there is one.
@@ -35,16 +36,20 @@ def decode(data: bytes, name: str) -> np.ndarray | str:
         return str(err)
 
 
-def choose_images(samples: list[Sample], *, key: str, multiple: bool = False, default: int = 0,
-                  camera: bool = False) -> list[NamedImage]:  # fmt: skip
+def choose_images(
+    samples: list[Sample], *, key: str, multiple: bool = False, default: int = 0, camera: bool = False
+) -> list[NamedImage]:
     """Radio between samples, upload and (with ``camera``) a camera; returns the chosen images
     (empty when nothing is chosen yet)."""
     sources = ["Sample image", "Upload", *(["Camera"] if camera else [])]
     source = st.radio("Image source", sources, horizontal=True, key=f"{key}_source")
     if source == "Camera":
         shot = st.camera_input("Take a photo of the drop (a phone, or a camera on the microscope)", key=f"{key}_camera")
-        return [] if shot is None else [NamedImage(f"camera photo {hashlib.sha256(shot.getvalue()).hexdigest()[:6]}.jpg",
-                                                   shot.getvalue())]  # fmt: skip
+        return (
+            []
+            if shot is None
+            else [NamedImage(f"camera photo {hashlib.sha256(shot.getvalue()).hexdigest()[:6]}.jpg", shot.getvalue())]
+        )
     if source == "Upload":
         files = st.file_uploader(
             "Upload " + ("images" if multiple else "an image"),

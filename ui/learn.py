@@ -4,6 +4,7 @@ The run (:class:`crystal.learn.network.Run`) lives in the visitor's ``st.session
 small (about 2,000 weights and 600 tiny pictures), and a training step takes milliseconds, so it
 runs in the visitor's own session and never waits for the crystal check's heavy work.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,8 @@ from PIL import Image
 from crystal.learn.data import CLASSES, SIDE
 from crystal.learn.describe import describe
 from crystal.learn.network import MAX_EPOCHS, Run
-from crystal.matrix_input import drawing_to_grid
-from crystal.render import colorize, to_png_bytes
+from crystal.playground.matrix_input import drawing_to_grid
+from crystal.vision.render import colorize, to_png_bytes
 from ui.conv_inputs import LEARNED_KEY
 from ui.matrix_figures import heatmap
 
@@ -46,7 +47,10 @@ def examples(run: Run, per_class: int = 12) -> None:
     for label, name in enumerate(CLASSES):
         chosen = pictures[labels == label][:per_class, ..., 0]
         strip = np.concatenate([np.pad(1 - p, 1, constant_values=1) for p in chosen], axis=1)
-        st.image(to_png_bytes(_grey(strip, scale=3)), caption=f"{name}: {int((labels == label).sum())} pictures to learn from")
+        st.image(
+            to_png_bytes(_grey(strip, scale=3)),
+            caption=f"{name}: {int((labels == label).sum())} pictures to learn from",
+        )
 
 
 def add_drawing(run: Run) -> None:
@@ -55,8 +59,16 @@ def add_drawing(run: Run) -> None:
 
     left, right = st.columns([1, 1])
     with left:
-        drawing = st_canvas(stroke_width=20, stroke_color="#000", background_color="#fff", height=224, width=224,
-                            drawing_mode="freedraw", key="learn_add_canvas", return_image_data=True)  # fmt: skip
+        drawing = st_canvas(
+            stroke_width=20,
+            stroke_color="#000",
+            background_color="#fff",
+            height=224,
+            width=224,
+            drawing_mode="freedraw",
+            key="learn_add_canvas",
+            return_image_data=True,
+        )
     grid = None if drawing.image_data is None else drawing_to_grid(drawing.image_data, SIDE)
     with right:
         label = st.radio("This drawing is", CLASSES, horizontal=True, key="learn_add_label")
@@ -76,8 +88,14 @@ def train_controls(run: Run) -> None:
     if playing:
         columns[2].button("⏸ Pause", key="learn_pause", on_click=_set_playing, args=(False,))
     else:
-        columns[2].button("▶ Play", key="learn_play", on_click=_set_playing, args=(True,), disabled=run.finished,
-                          help=f"Train epoch after epoch, up to {MAX_EPOCHS}")  # fmt: skip
+        columns[2].button(
+            "▶ Play",
+            key="learn_play",
+            on_click=_set_playing,
+            args=(True,),
+            disabled=run.finished,
+            help=f"Train epoch after epoch, up to {MAX_EPOCHS}",
+        )
 
 
 def _set_playing(on: bool) -> None:
@@ -87,8 +105,10 @@ def _set_playing(on: bool) -> None:
 def progress(run: Run) -> None:
     """Where the run stands, and the loss and held-out accuracy so far."""
     latest = run.history[-1]
-    st.markdown(f"**Epoch {run.epoch:.1f}** ({run.steps} steps): loss {latest['loss']:.3f}, right on "
-                f"**{latest['held-out accuracy']:.0%}** of the {len(run.test[1])} held-out pictures (chance: 33 %).")  # fmt: skip
+    st.markdown(
+        f"**Epoch {run.epoch:.1f}** ({run.steps} steps): loss {latest['loss']:.3f}, right on "
+        f"**{latest['held-out accuracy']:.0%}** of the {len(run.test[1])} held-out pictures (chance: 33 %)."
+    )
     st.line_chart(pd.DataFrame(run.history).set_index("epoch"), height=200)
 
 
@@ -98,7 +118,9 @@ def kernels(run: Run, with_buttons: bool = True) -> None:
     for index, (column, kernel) in enumerate(zip(st.columns(len(learned)), learned), start=1):
         with column:
             st.html(heatmap(kernel, title=f"Kernel {index}"))
-            st.caption(f"Responds to {describe(kernel)}." if run.steps else "Random numbers: it has learned nothing yet.")
+            st.caption(
+                f"Responds to {describe(kernel)}." if run.steps else "Random numbers: it has learned nothing yet."
+            )
             if with_buttons and st.button("Use in the playground", key=f"learn_use_{index}"):
                 name = f"Learned kernel {index} (tiny CNN, seed {run.seed}, epoch {run.epoch:.1f})"
                 st.session_state.setdefault(LEARNED_KEY, {})[name] = kernel.copy()
@@ -115,13 +137,15 @@ def feature_maps(run: Run, picture: np.ndarray) -> None:
 
 def verdict(run: Run, picture: np.ndarray) -> None:
     """The trained network's answer for a picture, step by step to softmax."""
-    from crystal import classify
+    from crystal.playground import classify
 
     look = run.look(picture)
     for index, (column, pooled) in enumerate(zip(st.columns(len(look.pooled)), look.pooled), start=1):
         column.image(to_png_bytes(_heat(pooled)), caption=f"Kernel {index}, pooled 13×13", width="stretch")
-    st.markdown(f"The {look.pooled.size} pooled numbers are flattened and weighed by the dense layer into one score "
-                "per shape; softmax turns the scores into chances:")  # fmt: skip
+    st.markdown(
+        f"The {look.pooled.size} pooled numbers are flattened and weighed by the dense layer into one score "
+        "per shape; softmax turns the scores into chances:"
+    )
     st.code("\n".join(classify.softmax_equations(look.scores, list(CLASSES))), language=None)
     for name, chance in zip(CLASSES, look.chances):
         st.progress(float(chance), text=f"**{name}**: {chance:.1%}")
@@ -131,8 +155,16 @@ def drawn_picture() -> np.ndarray | None:
     """A picture the learner draws to test the network (28x28, 1 is ink), or None before they draw."""
     from streamlit_drawable_canvas import st_canvas
 
-    drawing = st_canvas(stroke_width=20, stroke_color="#000", background_color="#fff", height=224, width=224,
-                        drawing_mode="freedraw", key="learn_test_canvas", return_image_data=True)  # fmt: skip
+    drawing = st_canvas(
+        stroke_width=20,
+        stroke_color="#000",
+        background_color="#fff",
+        height=224,
+        width=224,
+        drawing_mode="freedraw",
+        key="learn_test_canvas",
+        return_image_data=True,
+    )
     grid = None if drawing.image_data is None else drawing_to_grid(drawing.image_data, SIDE)
     return grid if grid is not None and grid.any() else None
 

@@ -1,20 +1,29 @@
 """An editable table of numbers that hands back a grid, or the message to show instead.
 
 Cells are text, not numbers, so people can type fractions such as ``1/9`` and see presets the
-same way; :func:`crystal.matrix_input.parse_matrix` reads them and names any cell it cannot.
+same way; :func:`crystal.playground.matrix_input.parse_matrix` reads them and names any cell it cannot.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crystal.matrix_input import MAX_SIDE, parse_matrix, to_cells
+from crystal.playground.matrix_input import MAX_SIDE, parse_matrix, to_cells
 
 
-def matrix_editor(values: np.ndarray, *, key: str, what: str, help: str, row_names: list[str] | None = None,
-                  column_names: list[str] | None = None, column_width: int = 50,
-                  max_side: int = MAX_SIDE) -> np.ndarray | str:  # fmt: skip
+def matrix_editor(
+    values: np.ndarray,
+    *,
+    key: str,
+    what: str,
+    help: str,
+    row_names: list[str] | None = None,
+    column_names: list[str] | None = None,
+    column_width: int = 50,
+    max_side: int = MAX_SIDE,
+) -> np.ndarray | str:
     """Show ``values`` for editing; return the edited grid, or why it is not a grid of numbers.
 
     Rows and columns are numbered from 1 unless named. Streamlit remembers edits per ``key``: give a

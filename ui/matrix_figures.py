@@ -9,14 +9,15 @@ The grids are small HTML tables (``st.html``), not charts: a table of a few doze
 server microseconds and the browser a few milliseconds, where a chart library costs both orders of
 magnitude more per grid, and the playground redraws a dozen grids after every change.
 """
+
 from __future__ import annotations
 
 import html
 
 import numpy as np
 
-from crystal.ops import format_number, grid_texts
-from crystal.render import colorize
+from crystal.numbers import format_number, grid_texts
+from crystal.vision.render import colorize
 
 Window = tuple[slice, slice]
 
@@ -69,19 +70,24 @@ def heatmap(
     cell_column = f'<col style="width:{cell}px">'
     lines = [f"<colgroup>{label_column}{cell_column * cols}</colgroup>"]
     if column_names:
-        lines.append(f"<tr>{'<th></th>' if row_names else ''}"
-                     f"{''.join(f'<th {header}>{n}</th>' for n in column_labels)}</tr>")  # fmt: skip
+        lines.append(
+            f"<tr>{'<th></th>' if row_names else ''}{''.join(f'<th {header}>{n}</th>' for n in column_labels)}</tr>"
+        )
     for r in range(rows):
         cells = [f"<th {label}>{row_labels[r]}</th>"] if row_names else []
         for c in range(cols):
             text, marked = texts[r][c], ' class="in-window"' if (r, c) in framed else ""
             edges = outline_borders.get((r, c), "") + window_borders.get((r, c), "")
-            cells.append(f'<td{marked} style="{colours[r][c]};{edges}" '
-                         f'title="{row_labels[r]}, {column_labels[c]}: {text}">{text}</td>')
+            cells.append(
+                f'<td{marked} style="{colours[r][c]};{edges}" '
+                f'title="{row_labels[r]}, {column_labels[c]}: {text}">{text}</td>'
+            )
         lines.append(f'<tr style="height:{cell}px">{"".join(cells)}</tr>')
     heading = f'<div style="font-weight:600;font-size:14px;margin:0 0 4px">{html.escape(title)}</div>' if title else ""
-    table = (f'<table style="border-collapse:separate;border-spacing:1px;table-layout:fixed;margin:0;'
-             f'width:auto;text-align:center;font-size:{9 if cell < 30 else 12}px">{"".join(lines)}</table>')  # fmt: skip
+    table = (
+        f'<table style="border-collapse:separate;border-spacing:1px;table-layout:fixed;margin:0;'
+        f'width:auto;text-align:center;font-size:{9 if cell < 30 else 12}px">{"".join(lines)}</table>'
+    )
     return f'<div class="grid" style="overflow-x:auto;margin-bottom:8px">{heading}{table}</div>'
 
 
@@ -92,15 +98,23 @@ def _cell_styles(grid: np.ndarray, faded: np.ndarray, value_range: tuple[float, 
     dark = (background @ np.array([0.299, 0.587, 0.114]) < 140).tolist()
     codes = (background.astype(int) @ np.array([1 << 16, 1 << 8, 1])).tolist()
     grey = (faded | np.isnan(grid)).tolist()
-    return [["background:#e6e6e6;color:#aaa" if g else f"background:#{code:06x};color:{'#fff' if d else '#222'}"
-             for code, d, g in zip(*row)] for row in zip(codes, dark, grey)]  # fmt: skip
+    return [
+        [
+            "background:#e6e6e6;color:#aaa" if g else f"background:#{code:06x};color:{'#fff' if d else '#222'}"
+            for code, d, g in zip(*row)
+        ]
+        for row in zip(codes, dark, grey)
+    ]
 
 
 def _colours(grid: np.ndarray, value_range: tuple[float, float] | None) -> np.ndarray:
     """Each cell's (r, g, b): blues for one sign, red-white-blue centred on 0 for both."""
     finite = grid[np.isfinite(grid)]
-    low, high = value_range if value_range is not None else (
-        (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))  # fmt: skip
+    low, high = (
+        value_range
+        if value_range is not None
+        else ((float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0))
+    )
     if low < 0 < high:
         reach = max(-low, high)
         return colorize(grid, "rdbu", -reach, reach)
@@ -118,8 +132,12 @@ def _borders(frame: Window | None, style: str) -> dict[tuple[int, int], str]:
     """The borders of each cell on the edge of ``frame``, e.g. ``"border-top:…;border-left:…;"``."""
     borders = {}
     for r, c in _cells(frame):
-        edges = [("top", r == frame[0].start), ("bottom", r == frame[0].stop - 1),
-                 ("left", c == frame[1].start), ("right", c == frame[1].stop - 1)]  # fmt: skip
+        edges = [
+            ("top", r == frame[0].start),
+            ("bottom", r == frame[0].stop - 1),
+            ("left", c == frame[1].start),
+            ("right", c == frame[1].stop - 1),
+        ]
         sides = "".join(f"border-{side}:{style};" for side, on in edges if on)
         if sides:
             borders[(r, c)] = sides

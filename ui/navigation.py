@@ -5,6 +5,7 @@ Streamlit's automatic list names the home page after its file ("app"), so it is 
 (``st.navigation`` would rename pages too, but in Streamlit 1.67 it clashes with the ``pages/``
 folder the project keeps: the sidebar falls back to file names after a page is opened by URL.)
 """
+
 import streamlit as st
 
 PAGES = [

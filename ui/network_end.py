@@ -1,16 +1,17 @@
 """The playground's last steps, after pooling: flatten, dropout, dense and softmax.
 
 Each function draws one step and hands on what the next step needs; the numbers come from
-:mod:`crystal.classify`, the starting weights from :data:`crystal.presets.DENSE_PRESETS`.
+:mod:`crystal.playground.classify`, the starting weights from :data:`crystal.playground.presets.DENSE_PRESETS`.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
-from crystal import classify, presets
-from crystal.matrix_input import MAX_SIDE
-from crystal.ops import dims, format_number
+from crystal.numbers import dims, format_number
+from crystal.playground import classify, presets
+from crystal.playground.matrix_input import MAX_SIDE
 from ui.matrix_editor import matrix_editor
 from ui.matrix_figures import heatmap
 
@@ -29,33 +30,60 @@ def flatten_step(pooled: np.ndarray) -> np.ndarray:
     )
     entry = 1
     if vector.size > 1:
-        entry = st.slider("Show where this entry of the list came from", 1, vector.size, 1, key=f"flatten_entry_of_{vector.size}")
+        entry = st.slider(
+            "Show where this entry of the list came from", 1, vector.size, 1, key=f"flatten_entry_of_{vector.size}"
+        )
     row, col = classify.cell_of(entry - 1, pooled.shape)
     left, right = st.columns([1, 2])
     with left:
-        st.html(heatmap(pooled, title=f"Before flattening: {dims(pooled.shape)}", window=(slice(row - 1, row), slice(col - 1, col))))
+        st.html(
+            heatmap(
+                pooled,
+                title=f"Before flattening: {dims(pooled.shape)}",
+                window=(slice(row - 1, row), slice(col - 1, col)),
+            )
+        )
     with right:
-        st.html(heatmap(vector, title=f"Flattened: {vector.size} entries", column_names=[str(i) for i in range(1, vector.size + 1)],
-                        window=(slice(0, 1), slice(entry - 1, entry))))  # fmt: skip
-    st.caption(f"Entry {entry} of the list is row {row}, column {col} of the grid. Hover over any cell to see its place.")
+        st.html(
+            heatmap(
+                vector,
+                title=f"Flattened: {vector.size} entries",
+                column_names=[str(i) for i in range(1, vector.size + 1)],
+                window=(slice(0, 1), slice(entry - 1, entry)),
+            )
+        )
+    st.caption(
+        f"Entry {entry} of the list is row {row}, column {col} of the grid. Hover over any cell to see its place."
+    )
     return vector
 
 
 def dropout_step(vector: np.ndarray) -> np.ndarray:
     """Dropout shown on the list; returns the list the dense layer gets (dropped out while training only)."""
     st.header("5 · Dropout (only while the network trains)")
-    training = st.toggle("Show the network while it trains (dropout on)", value=False, key="dropout_training",
-                         help="When the network answers, dropout is off and every entry passes unchanged.")  # fmt: skip
+    training = st.toggle(
+        "Show the network while it trains (dropout on)",
+        value=False,
+        key="dropout_training",
+        help="When the network answers, dropout is off and every entry passes unchanged.",
+    )
     rate_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-    rate = rate_column.slider("Dropout rate: the chance that an entry is switched off", 0.0, 0.9, 0.5, 0.1,
-                              key="dropout_rate")  # fmt: skip
+    rate = rate_column.slider(
+        "Dropout rate: the chance that an entry is switched off", 0.0, 0.9, 0.5, 0.1, key="dropout_rate"
+    )
     if button_column.button("New random mask", key="dropout_new", icon="🎲"):
         st.session_state[SEED_KEY] = st.session_state.get(SEED_KEY, 0) + 1
     seed = st.session_state.get(SEED_KEY, 0)
     keep = classify.dropout_mask(vector.size, rate, seed)
     dropped = classify.dropout(vector, keep, rate)
-    st.html(heatmap(dropped, title=f"While training, with mask #{seed}", greyed=~keep,
-                    column_names=[str(i) for i in range(1, vector.size + 1)]))  # fmt: skip
+    st.html(
+        heatmap(
+            dropped,
+            title=f"While training, with mask #{seed}",
+            greyed=~keep,
+            column_names=[str(i) for i in range(1, vector.size + 1)],
+        )
+    )
     scale = format_number(1 / (1 - rate))
     st.markdown(
         f"While the network **trains**, each entry is switched off with chance {rate:.0%}: this time "
@@ -83,13 +111,21 @@ def dense_step(vector: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
     typed = st.session_state.get(typed_key)
     weights, bias = presets.carried_weights(preset, shape, typed)
     if typed is not None and len(typed[0]) != vector.size:
-        st.info(f"The list now has {vector.size} entries instead of {len(typed[0])}: the weights you typed are kept "
-                f"for the first {min(vector.size, len(typed[0]))}, and new entries start from the preset's rule.")  # fmt: skip
+        st.info(
+            f"The list now has {vector.size} entries instead of {len(typed[0])}: the weights you typed are kept "
+            f"for the first {min(vector.size, len(typed[0]))}, and new entries start from the preset's rule."
+        )
     names = ["{} (row {}, col {})".format(i + 1, *classify.cell_of(i, shape)) for i in range(vector.size)]
-    cells = matrix_editor(np.vstack([weights, bias]), key=f"dense_cells_{name}_{dims(shape)}_{vector.size}",
-                          what="weights table", help="A weight: negative numbers and fractions like 1/4 are fine.",
-                          max_side=MAX_SIDE**2,
-                          row_names=[*names, "bias"], column_names=list(presets.ANSWERS), column_width=80)  # fmt: skip
+    cells = matrix_editor(
+        np.vstack([weights, bias]),
+        key=f"dense_cells_{name}_{dims(shape)}_{vector.size}",
+        what="weights table",
+        help="A weight: negative numbers and fractions like 1/4 are fine.",
+        max_side=MAX_SIDE**2,
+        row_names=[*names, "bias"],
+        column_names=list(presets.ANSWERS),
+        column_width=80,
+    )
     if isinstance(cells, str):
         st.error(cells)
         return None
@@ -99,7 +135,7 @@ def dense_step(vector: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
         del st.session_state[typed_key]
         st.rerun()
     scores = classify.dense(vector, weights, bias)
-    for answer, column, score in zip(presets.ANSWERS, range(2), scores):
+    for answer, column, _score in zip(presets.ANSWERS, range(2), scores):
         st.markdown(f"Score for **{answer}**: each entry × its weight, plus the bias:")
         st.code(classify.dense_equation(vector, weights[:, column], bias[column]), language=None, wrap_lines=True)
     return scores

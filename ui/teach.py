@@ -5,6 +5,7 @@ Everything lives in the visitor's ``st.session_state``: labelled photos (their p
 their pixels), the base model they teach and the adapted model. Another visitor, and the shipped
 model, never see them. The re-fit itself is :func:`crystal.model.adapt.adapt`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,22 +14,23 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from crystal.images import EXTENSIONS
 from crystal.model.adapt import LocalPhoto, adapt, split
 from crystal.model.card import figure
 from crystal.model.dataset import LABELS
 from crystal.model.predict import CrystalModel, Prediction
 from crystal.model.store import ModelData, ModelFileError, model_zip, read_model
-from crystal.verdict import VERDICT_TEXT, confidence_words, results_csv
-from ui import crystal_check, heavy_work
+from crystal.model.verdict import VERDICT_TEXT, confidence_words, results_csv
+from crystal.vision.images import EXTENSIONS
+from ui import crystal_check
 from ui.image_input import NamedImage, decode
+from ui.server import heavy_work
 
 EXPLAINED = (
     "Every lab's imager, plates and idea of a crystal differ, so the model can learn from yours. "
     "Label a few of your photos in the table (or upload photos you have already sorted) and press "
     "*Adapt to my photos*: the model is re-fitted in seconds on its own training photos plus yours, "
     "and tells you how often it is right on your photos. The adapted model lives in this browser tab "
-    "only; download it to carry on another day, or to use it with `python -m crystal.predict --model`."
+    "only; download it to carry on another day, or to use it with `python -m crystal predict --model`."
 )
 NO_LABEL = "not labelled"
 LABEL_CHOICES = [NO_LABEL, *(VERDICT_TEXT[label] for label in LABELS)]
@@ -70,35 +72,46 @@ def results_table(state: Teaching, shipped: CrystalModel, images: list[NamedImag
     column for the user's own label, and the CSV of it all. ``checked`` are the shipped model's."""
     adapted = [state.model.judge(p.pooled, p.appearance) for p in checked] if state.model else None
     in_use = adapted or checked
-    table = pd.DataFrame({
-        "Image": [image.name for image in images],
-        "Verdict": [VERDICT_TEXT[v.label] for v in in_use],
-        "Chance of crystal": [v.p_crystal for v in in_use],
-        "How sure": [confidence_words(v.p_crystal, shipped.threshold) for v in in_use],
-        "Unfamiliar": ["⚠️ yes" if v.unfamiliar else "" for v in in_use],
-    })  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "Image": [image.name for image in images],
+            "Verdict": [VERDICT_TEXT[v.label] for v in in_use],
+            "Chance of crystal": [v.p_crystal for v in in_use],
+            "How sure": [confidence_words(v.p_crystal, shipped.threshold) for v in in_use],
+            "Unfamiliar": ["⚠️ yes" if v.unfamiliar else "" for v in in_use],
+        }
+    )
     if adapted:
         table["Shipped model said"] = [f"{VERDICT_TEXT[p.label]} ({p.p_crystal:.0%})" for p in checked]
     shas = [photo_id(image.data) for image in images]
     table["Your label"] = [label_text(state, sha) for sha in shas]
     key = "labels_" + photo_id("\n".join([*shas, crystal_check.model_id(state.model or shipped)]).encode())[:12]
     edited = st.data_editor(
-        table, key=key, hide_index=True, disabled=[c for c in table.columns if c != "Your label"],
+        table,
+        key=key,
+        hide_index=True,
+        disabled=[c for c in table.columns if c != "Your label"],
         column_config={
             "Chance of crystal": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
             "Your label": st.column_config.SelectboxColumn(
-                options=LABEL_CHOICES, help="What you see in the photo: the model can learn from it (below)"),
+                options=LABEL_CHOICES, help="What you see in the photo: the model can learn from it (below)"
+            ),
         },
-    )  # fmt: skip
+    )
     for image, sha, prediction, text in zip(images, shas, checked, edited["Your label"]):
         record_label(state, image.name, sha, prediction, LABEL_BY_TEXT.get(text or NO_LABEL))
-    rows = [(image.name, v.label, v.p_crystal, v.unfamiliar, "adapted" if adapted else "shipped", label_name(state, sha))
-            for image, sha, v in zip(images, shas, in_use)]  # fmt: skip
+    rows = [
+        (image.name, v.label, v.p_crystal, v.unfamiliar, "adapted" if adapted else "shipped", label_name(state, sha))
+        for image, sha, v in zip(images, shas, in_use)
+    ]
     if adapted:
-        rows += [(image.name, p.label, p.p_crystal, p.unfamiliar, "shipped", label_name(state, sha))
-                 for image, sha, p in zip(images, shas, checked)]  # fmt: skip
-    st.download_button("Download results (CSV)", results_csv(rows), file_name="crystal_check.csv", mime="text/csv",
-                       icon="⬇️")  # fmt: skip
+        rows += [
+            (image.name, p.label, p.p_crystal, p.unfamiliar, "shipped", label_name(state, sha))
+            for image, sha, p in zip(images, shas, checked)
+        ]
+    st.download_button(
+        "Download results (CSV)", results_csv(rows), file_name="crystal_check.csv", mime="text/csv", icon="⬇️"
+    )
 
 
 def label_name(state: Teaching, sha: str) -> str:
@@ -117,8 +130,12 @@ def sorted_uploads(state: Teaching, shipped: CrystalModel) -> None:
     """Two upload boxes for photos already sorted into crystal / no crystal; each new photo is
     checked once (with progress) and labelled by the box it came in."""
     for column, label in zip(st.columns(2), LABELS):
-        files = column.file_uploader(f"Photos you have sorted as **{VERDICT_TEXT[label].lower()}**", type=list(EXTENSIONS),
-                                     accept_multiple_files=True, key=f"teach_{label}")  # fmt: skip
+        files = column.file_uploader(
+            f"Photos you have sorted as **{VERDICT_TEXT[label].lower()}**",
+            type=list(EXTENSIONS),
+            accept_multiple_files=True,
+            key=f"teach_{label}",
+        )
         new = [(file, sha) for file in files or [] if label_name(state, sha := photo_id(file.getvalue())) != label]
         if not new:
             continue
@@ -140,8 +157,10 @@ def adapt_button(state: Teaching) -> None:
     st.markdown(f"**Your labelled photos:** {counts[LABELS[0]]} with crystals, {counts[LABELS[1]]} without.")
     left, right = st.columns(2)
     if left.button("Adapt to my photos", icon="🎓", disabled=not state.photos, type="primary"):
-        with heavy_work.slot("re-fitting the model"), st.spinner(
-                f"Re-fitting the model with your {len(state.photos)} photos, and testing it on each ..."):
+        with (
+            heavy_work.slot("re-fitting the model"),
+            st.spinner(f"Re-fitting the model with your {len(state.photos)} photos, and testing it on each ..."),
+        ):
             state.model = CrystalModel(adapt(state.base, list(state.photos.values())).model)
         st.rerun()  # the table above shows the new verdicts
     if state.model is not None and right.button("Go back to the shipped model", icon="↩️"):
@@ -150,8 +169,13 @@ def adapt_button(state: Teaching) -> None:
     if state.model is not None and "adapted" in state.model.card:
         st.markdown(how_good_words(state.model.card))
     if state.model is not None:
-        st.download_button("Download your adapted model (zip)", model_zip(state.model.data),
-                           file_name="crystal-model-adapted.zip", mime="application/zip", icon="⬇️")  # fmt: skip
+        st.download_button(
+            "Download your adapted model (zip)",
+            model_zip(state.model.data),
+            file_name="crystal-model-adapted.zip",
+            mime="application/zip",
+            icon="⬇️",
+        )
 
 
 def how_good_words(card: dict) -> str:
@@ -178,6 +202,7 @@ def continue_from_zip(state: Teaching) -> None:
         st.error(f"{upload.name}: {err} The model in use stays.", icon="🚫")
         return
     base, local = split(model)
-    st.session_state.teaching = Teaching(base, {photo.sha256: photo for photo in local}, CrystalModel(model),
-                                         photo_id(upload.getvalue()))  # fmt: skip
+    st.session_state.teaching = Teaching(
+        base, {photo.sha256: photo for photo in local}, CrystalModel(model), photo_id(upload.getvalue())
+    )
     st.rerun()

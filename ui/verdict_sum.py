@@ -5,6 +5,7 @@ VGG16 features times its weight, plus a bias. This section shows the few feature
 verdict most each way, their sum, and each one's map as the head saw it, with a way to open that
 same feature in the feature-map page.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,9 +14,9 @@ import streamlit as st
 
 from crystal.model.features import LAYER
 from crystal.model.predict import CrystalModel, Prediction
-from crystal.ops import format_number
-from crystal.render import overlay, to_jpeg_bytes, to_png_bytes
-from crystal.verdict import added_up
+from crystal.model.verdict import added_up
+from crystal.numbers import format_number
+from crystal.vision.render import overlay, to_jpeg_bytes, to_png_bytes
 from ui.image_input import FOCUS_KEY, HANDOFF_KEY, NamedImage
 
 FEATURE_MAPS_PAGE = "pages/2_Feature_maps.py"
@@ -23,7 +24,10 @@ FEATURE_MAPS_PAGE = "pages/2_Feature_maps.py"
 
 def how_it_added_up(prediction: Prediction, model: CrystalModel, name: str) -> None:
     """The section, for the photo called ``name``."""
-    values, contributions = model.weights.standardised(prediction.pooled), model.weights.contributions(prediction.pooled)
+    values, contributions = (
+        model.weights.standardised(prediction.pooled),
+        model.weights.contributions(prediction.pooled),
+    )
     shown = list(prediction.feature_maps)  # strongest towards crystal first, then strongest away
     st.markdown(
         "The model's last step is the playground's **dense** layer with a single score. VGG16 (up to its layer "
@@ -32,28 +36,40 @@ def how_it_added_up(prediction: Prediction, model: CrystalModel, name: str) -> N
         "average). Each feature's value is multiplied by its **weight**, learned from the training photos, and "
         "the products and a **bias** add up to the score. These features pushed this verdict most:"
     )
-    st.dataframe(pd.DataFrame({
-        "Feature": [f"{LAYER} #{c}" for c in shown],
-        "Value": [values[c] for c in shown],
-        "Weight": [model.weights.kernel[c] for c in shown],
-        "Value × weight": [contributions[c] for c in shown],
-        "Pushes": ["towards crystal" if contributions[c] > 0 else "away from crystal" for c in shown],
-    }), hide_index=True, column_config={k: st.column_config.NumberColumn(format="%.3f") for k in
-                                        ("Value", "Weight", "Value × weight")})  # fmt: skip
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Feature": [f"{LAYER} #{c}" for c in shown],
+                "Value": [values[c] for c in shown],
+                "Weight": [model.weights.kernel[c] for c in shown],
+                "Value × weight": [contributions[c] for c in shown],
+                "Pushes": ["towards crystal" if contributions[c] > 0 else "away from crystal" for c in shown],
+            }
+        ),
+        hide_index=True,
+        column_config={k: st.column_config.NumberColumn(format="%.3f") for k in ("Value", "Weight", "Value × weight")},
+    )
     st.code("\n".join(added_up(contributions, model.weights.bias, shown)), language=None, wrap_lines=True)
     st.caption(
         "One score through 1 / (1 + exp(−score)) is the playground's softmax in disguise: softmax over two scores, "
         "this one for *crystal* and 0 for *no crystal*."
     )
-    st.markdown("**What those features saw**, on the drop as the model saw it (grey, contrast-normalised, "
-                f"{prediction.view.shape[1]}×{prediction.view.shape[0]} pixels); bright is where the feature responds:")
+    st.markdown(
+        "**What those features saw**, on the drop as the model saw it (grey, contrast-normalised, "
+        f"{prediction.view.shape[1]}×{prediction.view.shape[0]} pixels); bright is where the feature responds:"
+    )
     grey = np.repeat(prediction.view[..., None], 3, axis=2)
     for column, channel in zip(st.columns(len(shown)), shown):
         feature_map = prediction.feature_maps[channel]
         peak = float(feature_map.max())
-        column.image(to_jpeg_bytes(overlay(grey, feature_map / peak if peak > 0 else feature_map)),
-                     caption=f"#{channel}: {format_number(contributions[channel], decimals=2)}", width="stretch")  # fmt: skip
-        if column.button(f"Open #{channel}", key=f"open_feature_{channel}", help="In the feature-map page, on this same input"):
+        column.image(
+            to_jpeg_bytes(overlay(grey, feature_map / peak if peak > 0 else feature_map)),
+            caption=f"#{channel}: {format_number(contributions[channel], decimals=2)}",
+            width="stretch",
+        )
+        if column.button(
+            f"Open #{channel}", key=f"open_feature_{channel}", help="In the feature-map page, on this same input"
+        ):
             st.session_state[HANDOFF_KEY] = NamedImage(f"{name}, as the crystal model saw it", to_png_bytes(grey))
             st.session_state[FOCUS_KEY] = (LAYER, channel)
             st.switch_page(FEATURE_MAPS_PAGE)

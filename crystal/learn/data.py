@@ -8,6 +8,7 @@ always makes the same pictures, so a teacher can replay a run on the projector.
 >>> pictures.shape, labels.tolist()
 ((6, 28, 28), [0, 0, 1, 1, 2, 2])
 """
+
 from __future__ import annotations
 
 import math

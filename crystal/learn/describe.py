@@ -8,23 +8,41 @@ opposite (dark-to-bright versus bright-to-dark) are told apart by the sign. Belo
 >>> describe(np.array([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]]))
 'an upright edge, paper on the left and ink on the right'
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 CLEAR_MATCH = 0.6
 PATTERNS = [  # (kernel, what it responds to, what its opposite responds to)
-    ([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], "an upright edge, paper on the left and ink on the right",
-     "an upright edge, ink on the left and paper on the right"),
-    ([[-1, -1, -1], [0, 0, 0], [1, 1, 1]], "a flat edge, paper above and ink below", "a flat edge, ink above and paper below"),
-    ([[-1, -1, 2], [-1, 2, -1], [2, -1, -1]], "a stroke from bottom left to top right (╱)",
-     "paper between strokes, from bottom left to top right (╱)"),
-    ([[2, -1, -1], [-1, 2, -1], [-1, -1, 2]], "a stroke from top left to bottom right (╲)",
-     "paper between strokes, from top left to bottom right (╲)"),
+    (
+        [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
+        "an upright edge, paper on the left and ink on the right",
+        "an upright edge, ink on the left and paper on the right",
+    ),
+    (
+        [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
+        "a flat edge, paper above and ink below",
+        "a flat edge, ink above and paper below",
+    ),
+    (
+        [[-1, -1, 2], [-1, 2, -1], [2, -1, -1]],
+        "a stroke from bottom left to top right (╱)",
+        "paper between strokes, from bottom left to top right (╱)",
+    ),
+    (
+        [[2, -1, -1], [-1, 2, -1], [-1, -1, 2]],
+        "a stroke from top left to bottom right (╲)",
+        "paper between strokes, from top left to bottom right (╲)",
+    ),
     ([[-1, 2, -1], [-1, 2, -1], [-1, 2, -1]], "an upright stroke (|)", "paper between upright strokes (| |)"),
     ([[-1, -1, -1], [2, 2, 2], [-1, -1, -1]], "a flat stroke (-)", "paper between flat strokes (=)"),
-    ([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], "a dot of ink with paper around it", "a dot of paper with ink around it"),
-]  # fmt: skip
+    (
+        [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
+        "a dot of ink with paper around it",
+        "a dot of paper with ink around it",
+    ),
+]
 
 
 def match(kernel: np.ndarray) -> tuple[str, float]:

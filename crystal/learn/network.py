@@ -6,6 +6,7 @@ kernels start as random numbers (seeded), and Keras' Adam optimiser moves them a
 training step: after a few epochs they have become detectors of the strokes that tell an X, an O
 and a line apart. Everything is small enough that a step takes milliseconds.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,8 +35,9 @@ def build(seed: int):
     scores = keras.layers.Dense(len(CLASSES), name="dense")(keras.layers.Flatten(name="flatten")(pooled))
     chances = keras.layers.Softmax(name="softmax")(scores)
     model = keras.Model(picture, chances, name="tiny_cnn")
-    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])  # fmt: skip
+    model.compile(
+        optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
@@ -73,7 +75,10 @@ class Run:
     def add(self, pictures: np.ndarray, label: int) -> None:
         """The learner's own drawings (28x28, 1 is ink) joined to the training examples of class ``label``."""
         pictures = np.asarray(pictures, np.float32).reshape(-1, SIDE, SIDE, 1)
-        self.train = (np.concatenate([self.train[0], pictures]), np.concatenate([self.train[1], np.full(len(pictures), label)]))
+        self.train = (
+            np.concatenate([self.train[0], pictures]),
+            np.concatenate([self.train[1], np.full(len(pictures), label)]),
+        )
 
     def step(self) -> None:
         """One training step: one batch, one small move of every weight (the batches go round in a seeded order)."""
@@ -102,7 +107,7 @@ class Run:
         """(FILTERS, 3, 3): the convolution's kernels as they are now."""
         return np.moveaxis(np.asarray(self.model.get_layer("conv").get_weights()[0])[:, :, 0, :], -1, 0)
 
-    def look(self, picture: np.ndarray) -> "Look":
+    def look(self, picture: np.ndarray) -> Look:
         """Everything the network computes for one picture, layer by layer."""
         outputs = self._layers(np.asarray(picture, np.float32).reshape(1, SIDE, SIDE, 1))
         maps, pooled, scores, chances = (np.asarray(a)[0] for a in outputs)

@@ -17,12 +17,13 @@ all the head needs. So adapting is
 An adapted model is an ordinary :class:`~crystal.model.store.ModelData`: its local photos are
 marked, so :func:`split` gives back the base and the local photos and teaching can go on later.
 """
+
 from __future__ import annotations
 
 import copy
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -49,12 +50,17 @@ class LocalPhoto:
     appearance: np.ndarray
 
     @classmethod
-    def checked(cls, name: str, sha256: str, label: str, pooled: np.ndarray, appearance: np.ndarray) -> "LocalPhoto":
+    def checked(cls, name: str, sha256: str, label: str, pooled: np.ndarray, appearance: np.ndarray) -> LocalPhoto:
         """A photo the page has checked: the pooled features of its :data:`PREDICTION_VIEWS`."""
         if label not in LABELS:
             raise ValueError(f"a label must be one of {LABELS}, not {label!r}")
-        return cls(name, sha256, label, TrainingSet.from_photos([pooled], [label], [PREDICTION_VIEWS]),
-                   np.asarray(appearance, np.float32))  # fmt: skip
+        return cls(
+            name,
+            sha256,
+            label,
+            TrainingSet.from_photos([pooled], [label], [PREDICTION_VIEWS]),
+            np.asarray(appearance, np.float32),
+        )
 
 
 @dataclass(frozen=True)
@@ -73,14 +79,29 @@ def split(model: ModelData) -> tuple[ModelData, list[LocalPhoto]]:
     for index in np.flatnonzero(model.local):
         rows = model.training.subset(model.training.photo == index)
         sha = model.photo_sha256[index]
-        local.append(LocalPhoto(names.get(sha) or sha[:12], sha, LABELS[0] if rows.photo_label(0) else LABELS[1], rows,
-                                model.appearance[index]))  # fmt: skip
+        local.append(
+            LocalPhoto(
+                names.get(sha) or sha[:12],
+                sha,
+                LABELS[0] if rows.photo_label(0) else LABELS[1],
+                rows,
+                model.appearance[index],
+            )
+        )
     keep = ~model.local
     card = copy.deepcopy(model.card)
     card.pop("adapted", None)
-    card.get("data", {})["photos"] = [entry for entry in card.get("data", {}).get("photos", []) if not entry.get("local")]
-    base = ModelData(model.weights, card, model.training.subset(np.isin(model.training.photo, np.flatnonzero(keep))),
-                     [sha for sha, k in zip(model.photo_sha256, keep) if k], model.appearance[keep], model.local[keep])  # fmt: skip
+    card.get("data", {})["photos"] = [
+        entry for entry in card.get("data", {}).get("photos", []) if not entry.get("local")
+    ]
+    base = ModelData(
+        model.weights,
+        card,
+        model.training.subset(np.isin(model.training.photo, np.flatnonzero(keep))),
+        [sha for sha, k in zip(model.photo_sha256, keep) if k],
+        model.appearance[keep],
+        model.local[keep],
+    )
     return base, local
 
 
@@ -105,8 +126,14 @@ def adapt(base: ModelData, local: Sequence[LocalPhoto]) -> Adapted:
     appearance = np.concatenate([base.appearance, np.stack([photo.appearance for photo in local])])
     card = adapted_card(base.card, local, c, held_out, base_p, local_weight(base.training.photos, len(local)))
     card["unfamiliar"] = cards.familiarity_entry(Familiarity.fit(appearance))
-    model = ModelData(head.weights, card, training, [*base.photo_sha256, *(photo.sha256 for photo in local)],
-                      appearance, np.r_[base.local, np.ones(len(local), bool)])  # fmt: skip
+    model = ModelData(
+        head.weights,
+        card,
+        training,
+        [*base.photo_sha256, *(photo.sha256 for photo in local)],
+        appearance,
+        np.r_[base.local, np.ones(len(local), bool)],
+    )
     return Adapted(model, held_out, base_p)
 
 
@@ -120,28 +147,41 @@ def _held_out_p(base: ModelData, local: Sequence[LocalPhoto], index: int, c: flo
     return fit(training_set(base, rest), c).p_crystal(_prediction_rows(local[index]))
 
 
-def adapted_card(base_card: dict, local: Sequence[LocalPhoto], c: float, held_out: np.ndarray, base_p: np.ndarray,
-                 weight: float) -> dict:  # fmt: skip
+def adapted_card(
+    base_card: dict, local: Sequence[LocalPhoto], c: float, held_out: np.ndarray, base_p: np.ndarray, weight: float
+) -> dict:
     """The base card with the local photos counted and named by hash, and their leave-one-out figures."""
     card = copy.deepcopy(base_card)
     truth = np.array([photo.label == CRYSTAL for photo in local])
     data = card.setdefault("data", {})
-    data["photos"] = [*data.get("photos", []), *({"photo": photo.name, "folder": LOCAL_FOLDER, "label": photo.label,
-                                                 "sha256": photo.sha256, "local": True} for photo in local)]  # fmt: skip
+    data["photos"] = [
+        *data.get("photos", []),
+        *(
+            {"photo": photo.name, "folder": LOCAL_FOLDER, "label": photo.label, "sha256": photo.sha256, "local": True}
+            for photo in local
+        ),
+    ]
     adapted = cards.evaluate(held_out, truth)
     card["adapted"] = {
         "date": datetime.date.today().isoformat(),
         "method": f"the base model's head fitted again on its training photos plus {len(local)} local photos, each "
-                  f"local photo counting {weight:g} base photos, with the base model's penalty C={c:g}; leave-one-out: "
-                  "each local photo judged by a head adapted without it",
+        f"local photo counting {weight:g} base photos, with the base model's penalty C={c:g}; leave-one-out: "
+        "each local photo judged by a head adapted without it",
         "counts": {label: int(sum(photo.label == label for photo in local)) for label in LABELS},
         "weight_each": weight,
         "leave_one_out": {key: adapted[key] for key in ("n", "correct", "interval")},
-        "base_model_on_the_same_photos": {key: value for key, value in cards.evaluate(base_p, truth).items()
-                                          if key in ("n", "correct", "interval")},  # fmt: skip
-        "per_photo": [{"photo": photo.name, "sha256": photo.sha256, "label": photo.label,
-                       "p_crystal_held_out": round(float(p), 4), "p_crystal_base": round(float(q), 4)}
-                      for photo, p, q in zip(local, held_out, base_p)],  # fmt: skip
+        "base_model_on_the_same_photos": {
+            key: value for key, value in cards.evaluate(base_p, truth).items() if key in ("n", "correct", "interval")
+        },
+        "per_photo": [
+            {
+                "photo": photo.name,
+                "sha256": photo.sha256,
+                "label": photo.label,
+                "p_crystal_held_out": round(float(p), 4),
+                "p_crystal_base": round(float(q), 4),
+            }
+            for photo, p, q in zip(local, held_out, base_p)
+        ],
     }
     return card
-

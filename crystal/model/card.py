@@ -9,6 +9,7 @@ small samples, and "15 of 16" means anything from about 72 % to 99 %.
 >>> evaluate(np.array([0.9, 0.6, 0.2, 0.7, 0.1]), np.array([1, 1, 1, 0, 0]))["confusion"]["matrix"]
 [[2, 1], [1, 1]]
 """
+
 from __future__ import annotations
 
 import datetime
@@ -37,14 +38,18 @@ def evaluate(p_crystal: np.ndarray, truth: np.ndarray, threshold: float = THRESH
     """Count right, its interval, per-class recall and the confusion matrix (rows: truth
     crystal/no crystal; columns: verdict)."""
     said, truth = np.asarray(p_crystal) >= threshold, np.asarray(truth).astype(bool)
-    matrix = [[int((truth & said).sum()), int((truth & ~said).sum())],
-              [int((~truth & said).sum()), int((~truth & ~said).sum())]]  # fmt: skip
+    matrix = [
+        [int((truth & said).sum()), int((truth & ~said).sum())],
+        [int((~truth & said).sum()), int((~truth & ~said).sum())],
+    ]
     correct, n = matrix[0][0] + matrix[1][1], int(len(truth))
     return {
-        "n": n, "correct": correct, "interval": list(wilson_interval(correct, n)),
+        "n": n,
+        "correct": correct,
+        "interval": list(wilson_interval(correct, n)),
         "recall": {LABELS[0]: matrix[0][0] / max(sum(matrix[0]), 1), LABELS[1]: matrix[1][1] / max(sum(matrix[1]), 1)},
         "confusion": {"rows": "truth", "columns": "verdict", "labels": list(LABELS), "matrix": matrix},
-    }  # fmt: skip
+    }
 
 
 def figure(correct: int, n: int, interval) -> str:
@@ -53,25 +58,41 @@ def figure(correct: int, n: int, interval) -> str:
     return f"{correct} of {n} (95 % interval {low:.0%}–{high:.0%})"
 
 
-def make_card(*, settings: dict, data: dict, evaluation: dict, other_labs: list[dict], method: dict,
-              unfamiliar: dict, limits: list[str]) -> dict:  # fmt: skip
+def make_card(
+    *,
+    settings: dict,
+    data: dict,
+    evaluation: dict,
+    other_labs: list[dict],
+    method: dict,
+    unfamiliar: dict,
+    limits: list[str],
+) -> dict:
     """The card's fields in one order, dated today."""
-    return {"created": datetime.date.today().isoformat(), "threshold": THRESHOLD, "settings": settings,
-            "method": method, "data": data, "evaluation": evaluation, "other_labs": other_labs,
-            "unfamiliar": unfamiliar, "limits": limits}
+    return {
+        "created": datetime.date.today().isoformat(),
+        "threshold": THRESHOLD,
+        "settings": settings,
+        "method": method,
+        "data": data,
+        "evaluation": evaluation,
+        "other_labs": other_labs,
+        "unfamiliar": unfamiliar,
+        "limits": limits,
+    }
 
 
 def familiarity_entry(rule: Familiarity) -> dict:
     """How the 'unfamiliar' rule was set, for the card."""
     return {
         "method": "a photo is unfamiliar when its appearance as taken (grey-level histogram, colourfulness, the drop's "
-                  "size in pixels) is farther from every training photo's than the threshold; the threshold is set by "
-                  "leave-one-out over the training photos, each measured against the others, so that at most "
-                  f"{FLAGGED_SHARE:.0%} of them are flagged",
+        "size in pixels) is farther from every training photo's than the threshold; the threshold is set by "
+        "leave-one-out over the training photos, each measured against the others, so that at most "
+        f"{FLAGGED_SHARE:.0%} of them are flagged",
         "threshold": round(rule.threshold, 4),
         "n": len(rule.held_out),
         "flagged_when_held_out": rule.flagged_when_held_out,
-    }  # fmt: skip
+    }
 
 
 def describe_card(card: dict) -> str:
@@ -89,32 +110,47 @@ def describe_card(card: dict) -> str:
         lines += [
             "",
             "**Tested on photos it had not seen.** Leave-one-out: each photo was judged by a model trained "
-            f"on the other {loo['n'] - 1}, which never saw it. It judged **{figure(loo['correct'], loo['n'], loo['interval'])}** "
-            f"correctly: {confusion[0][0]} of {sum(confusion[0])} drops with crystals were found, and {confusion[1][1]} "
+            f"on the other {loo['n'] - 1}, which never saw it. It judged "
+            f"**{figure(loo['correct'], loo['n'], loo['interval'])}** correctly: {confusion[0][0]} of "
+            f"{sum(confusion[0])} drops with crystals were found, and {confusion[1][1]} "
             f"of {sum(confusion[1])} drops without crystals were called clear.",
         ]
         folders = loo.get("per_folder", [])
         if len(folders) > 1:
-            lines += ["", *(f"- {entry['folder']}: {figure(entry['correct'], entry['n'], entry['interval'])} right"
-                            for entry in folders)]  # fmt: skip
+            lines += [
+                "",
+                *(
+                    f"- {entry['folder']}: {figure(entry['correct'], entry['n'], entry['interval'])} right"
+                    for entry in folders
+                ),
+            ]
     for lab in card.get("other_labs", []):
         flagged = f" It called {lab['unfamiliar']} of {lab['n']} unfamiliar." if "unfamiliar" in lab else ""
-        lines += ["", f"**{lab['source']}** ({lab['n']} photos, {lab['description']}, never trained on): "
-                      f"**{figure(lab['correct'], lab['n'], lab['interval'])}** judged correctly.{flagged}"]  # fmt: skip
+        lines += [
+            "",
+            f"**{lab['source']}** ({lab['n']} photos, {lab['description']}, never trained on): "
+            f"**{figure(lab['correct'], lab['n'], lab['interval'])}** judged correctly.{flagged}",
+        ]
     adapted = card.get("adapted")
     if adapted:
         mine, base = adapted["leave_one_out"], adapted["base_model_on_the_same_photos"]
-        lines += ["", f"**Taught with {mine['n']} of your photos** ({adapted['counts'].get('crystal', 0)} with crystals, "
-                      f"{adapted['counts'].get('no_crystal', 0)} without; each counts as much as {adapted['weight_each']:g} "
-                      f"of its original photos). Each of your photos judged by a model taught without it: "
-                      f"**{figure(mine['correct'], mine['n'], mine['interval'])}** right; the shipped model got "
-                      f"{figure(base['correct'], base['n'], base['interval'])} right on the same photos."]  # fmt: skip
+        lines += [
+            "",
+            f"**Taught with {mine['n']} of your photos** ({adapted['counts'].get('crystal', 0)} with crystals, "
+            f"{adapted['counts'].get('no_crystal', 0)} without; each counts as much as {adapted['weight_each']:g} "
+            f"of its original photos). Each of your photos judged by a model taught without it: "
+            f"**{figure(mine['correct'], mine['n'], mine['interval'])}** right; the shipped model got "
+            f"{figure(base['correct'], base['n'], base['interval'])} right on the same photos.",
+        ]
     unfamiliar = card.get("unfamiliar")
     if unfamiliar:
-        lines += ["", f"**When it says 'unfamiliar'.** It compares how each photo looks as taken (brightness, contrast, "
-                      f"colour, the drop's size in pixels) with its {unfamiliar['n']} training photos. The limit was set "
-                      f"by holding each training photo out in turn: {unfamiliar['flagged_when_held_out']} of "
-                      f"{unfamiliar['n']} would have been called unfamiliar."]  # fmt: skip
+        lines += [
+            "",
+            f"**When it says 'unfamiliar'.** It compares how each photo looks as taken (brightness, contrast, "
+            f"colour, the drop's size in pixels) with its {unfamiliar['n']} training photos. The limit was set "
+            f"by holding each training photo out in turn: {unfamiliar['flagged_when_held_out']} of "
+            f"{unfamiliar['n']} would have been called unfamiliar.",
+        ]
     if loo or card.get("other_labs"):
         lines += ["", "_The intervals are wide because the photos are few: treat these figures as rough._"]
     tuned = card.get("method", {}).get("chosen_on_the_same_photos")
@@ -125,12 +161,16 @@ def describe_card(card: dict) -> str:
         n = robustness["n"]
         lines += [
             "",
-            f"**Other cameras, imitated.** Each of the {n} photos was also altered in {len(robustness['changes'])} ways "
+            f"**Other cameras, imitated.** Each of the {n} photos was also altered in "
+            f"{len(robustness['changes'])} ways "
             "(other resolution, colour casts, blur, JPEG, rotation, cropping, a rainbow tint...):",
             "",
             "| change | verdicts that changed | right in leave-one-out |",
             "|---|---|---|",
-            *(f"| {row['change']} | {row['flips']} of {n} | {row['correct']} of {n} |" for row in robustness["changes"]),
+            *(
+                f"| {row['change']} | {row['flips']} of {n} | {row['correct']} of {n} |"
+                for row in robustness["changes"]
+            ),
         ]
     limits = card.get("limits", [])
     if limits:

@@ -9,15 +9,16 @@ whole training has at least two photos of each.
 >>> folder_label("Got_Crystal"), folder_label("no-crystal"), folder_label("unlabeled")
 ('crystal', 'no_crystal', None)
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
-from crystal.images import image_files
 from crystal.model.views import CRYSTAL, NO_CRYSTAL
+from crystal.vision.images import image_files
 
 LABELS = (CRYSTAL, NO_CRYSTAL)
 POSITIVE = frozenset({"gotcrystal", "crystal", "crystals", "positive", "pos", "yes"})
@@ -57,15 +58,19 @@ def labelled_photos(folders: Iterable[Path], *, for_training: bool = True) -> li
     for folder in map(Path, folders):
         if not folder.is_dir():
             raise ValueError(f"{folder} is not a folder.")
-        found = [Photo(path, folder, label, file_sha256(path))
-                 for sub in sorted(p for p in folder.iterdir() if p.is_dir())
-                 if (label := folder_label(sub.name)) is not None
-                 for path in image_files(sub)]  # fmt: skip
+        found = [
+            Photo(path, folder, label, file_sha256(path))
+            for sub in sorted(p for p in folder.iterdir() if p.is_dir())
+            if (label := folder_label(sub.name)) is not None
+            for path in image_files(sub)
+        ]
         if not found:
             raise ValueError(f"{folder} has no photos in class folders such as gotcrystal/ and nocrystal/.")
         photos += found
     counts = {label: sum(p.label == label for p in photos) for label in LABELS}
     if for_training and min(counts.values()) < MIN_PER_CLASS:
-        raise ValueError(f"Training needs at least {MIN_PER_CLASS} photos of each class in folders such as "
-                         f"gotcrystal/ and nocrystal/; found {counts}.")  # fmt: skip
+        raise ValueError(
+            f"Training needs at least {MIN_PER_CLASS} photos of each class in folders such as "
+            f"gotcrystal/ and nocrystal/; found {counts}."
+        )
     return photos

@@ -24,6 +24,7 @@ The finder is classical image analysis on a 256-pixel copy, in four steps:
 >>> find_drop(rgb).box                                          # (top, left, bottom, right)
 (84, 154, 197, 268)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -103,8 +104,12 @@ def find_drop(rgb: np.ndarray) -> Drop:
     drop = ndimage.binary_dilation(drop, iterations=grow)
     rows, cols = np.nonzero(drop)
     height, width = rgb.shape[:2]
-    box = (max(0, int(rows.min() / scale)), max(0, int(cols.min() / scale)),
-           min(height, int(np.ceil((rows.max() + 1) / scale))), min(width, int(np.ceil((cols.max() + 1) / scale))))
+    box = (
+        max(0, int(rows.min() / scale)),
+        max(0, int(cols.min() / scale)),
+        min(height, int(np.ceil((rows.max() + 1) / scale))),
+        min(width, int(np.ceil((cols.max() + 1) / scale))),
+    )
     return Drop(box, (height, width), drop)
 
 
@@ -112,7 +117,9 @@ def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     """Brightest channel in [0, 1] at :data:`WORKING_SIDE`, lightly smoothed, and the scale factor."""
     value = Image.fromarray(brightest_channel(rgb))
     scale = WORKING_SIDE / max(value.size)
-    small = value.resize((max(1, round(value.width * scale)), max(1, round(value.height * scale))), Image.Resampling.BOX)
+    small = value.resize(
+        (max(1, round(value.width * scale)), max(1, round(value.height * scale))), Image.Resampling.BOX
+    )
     return ndimage.gaussian_filter(np.asarray(small, dtype=np.float32) / 255.0, 1.0), scale
 
 

@@ -20,6 +20,7 @@ cannot tell that a photo came from elsewhere.
 >>> rule.unfamiliar(np.full(10, 0.5)), rule.unfamiliar(np.full(10, 0.9))
 (False, True)
 """
+
 from __future__ import annotations
 
 import math
@@ -53,8 +54,9 @@ def appearance(rgb: np.ndarray, drop: Drop) -> np.ndarray:
     histogram = np.bincount((grey_sum // (3 * 256 // HISTOGRAM_BINS)).ravel(), minlength=HISTOGRAM_BINS)
     colourful = (brightest_channel(rgb).astype(np.int16) - dimmest_channel(rgb)).mean() / 255.0
     top, left, bottom, right = drop.box
-    return np.array([*(histogram / histogram.sum()), colourful, math.log2(max(bottom - top, right - left, 1))],
-                    np.float32)  # fmt: skip
+    return np.array(
+        [*(histogram / histogram.sum()), colourful, math.log2(max(bottom - top, right - left, 1))], np.float32
+    )
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Familiarity:
     held_out: np.ndarray  # (photos,)
 
     @classmethod
-    def fit(cls, appearances: np.ndarray) -> "Familiarity":
+    def fit(cls, appearances: np.ndarray) -> Familiarity:
         """The rule for these training photos' appearances, set by leave-one-out."""
         reference = np.asarray(appearances, np.float64)
         held_out = np.array([_nearest(reference[i], np.delete(reference, i, axis=0)) for i in range(len(reference))])

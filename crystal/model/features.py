@@ -1,24 +1,25 @@
 """The backbone and the features it gives each view of a photo: the expensive part, done once.
 
-The backbone is Keras' VGG16 with the HED kernels (:mod:`crystal.backbone`), frozen, up to
+The backbone is Keras' VGG16 with the HED kernels (:mod:`crystal.vision.backbone`), frozen, up to
 :data:`LAYER`: its last convolution before the fourth pooling sees about 100 pixels around each
 cell, enough to take in a crystal's corner and edges, and the edge-tuned kernels are still general
 there. A view's features are the head's own pooling of those maps (:func:`crystal.model.head.build_pooling`):
 512 numbers, whatever the picture's size, which is all a head needs to be fitted, re-fitted or
 judged again. :class:`FeatureCache` keeps them on disk by the photo file's hash.
 """
+
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from crystal.backbone import build_vgg16, preprocess, source_by_key
 from crystal.model.drop import Drop, find_drop
 from crystal.model.views import View, render
+from crystal.vision.backbone import build_vgg16, preprocess, source_by_key
 
 SOURCE = "hed"
 LAYER = "block4_conv3"
@@ -63,14 +64,15 @@ class FeatureMaker:
     def __call__(self, rgb: np.ndarray, views: Sequence[View], seed: str, drop: Drop | None = None) -> np.ndarray:
         """(len(views), 512) pooled features; ``seed`` (the photo's hash) fixes what drawn views draw."""
         drop = drop or find_drop(rgb)
-        return np.stack([np.asarray(self.pooling.predict_on_batch(self.maps(render(rgb, drop, view, seed))))[0]
-                         for view in views])  # fmt: skip
+        return np.stack(
+            [np.asarray(self.pooling.predict_on_batch(self.maps(render(rgb, drop, view, seed))))[0] for view in views]
+        )
 
 
 def code_fingerprint() -> str:
     """A hash of the code that decides what a view's features are: a cache made by other code is not reused."""
-    from crystal import backbone
     from crystal.model import drop, head, normalise, synthetic, views
+    from crystal.vision import backbone
 
     digest = hashlib.sha256()
     for module in (backbone, drop, head, normalise, synthetic, views):

@@ -10,15 +10,16 @@ Accuracy is measured by **nested leave-one-out**: each photo in turn is held out
 views; the penalty is chosen by cross-validation over the other photos alone; a head fitted on
 those judges the held-out photo as a prediction would, on its :data:`PREDICTION_VIEWS`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 import numpy as np
 
-from crystal.model.weights import HeadWeights
 from crystal.model.views import CRYSTAL, PREDICTION_VIEWS, View
+from crystal.model.weights import HeadWeights
 
 C_CHOICES = (0.1, 1.0, 10.0)
 """Inverse L2 strengths the nested leave-one-out chooses from, fold by fold."""
@@ -38,8 +39,13 @@ class TrainingSet:
     weight: np.ndarray  # (rows,)
 
     @classmethod
-    def from_photos(cls, features: Sequence[np.ndarray], labels: Sequence[str], views: Sequence[Sequence[View]],
-                    photo_weights: Sequence[float] | None = None) -> "TrainingSet":  # fmt: skip
+    def from_photos(
+        cls,
+        features: Sequence[np.ndarray],
+        labels: Sequence[str],
+        views: Sequence[Sequence[View]],
+        photo_weights: Sequence[float] | None = None,
+    ) -> TrainingSet:
         """Rows from each photo's (views, 512) features; a photo's rows share its weight (default 1)."""
         photo_weights = [1.0] * len(features) if photo_weights is None else photo_weights
         return cls(
@@ -54,24 +60,39 @@ class TrainingSet:
     def photos(self) -> int:
         return int(self.photo.max()) + 1 if len(self.photo) else 0
 
-    def subset(self, rows: np.ndarray) -> "TrainingSet":
+    def subset(self, rows: np.ndarray) -> TrainingSet:
         """The rows where ``rows`` is True, their photos numbered 0, 1, ... again."""
         _, photo = np.unique(self.photo[rows], return_inverse=True)
-        return replace(self, features=self.features[rows], labels=self.labels[rows], photo=photo,
-                       view=self.view[rows], weight=self.weight[rows])  # fmt: skip
+        return replace(
+            self,
+            features=self.features[rows],
+            labels=self.labels[rows],
+            photo=photo,
+            view=self.view[rows],
+            weight=self.weight[rows],
+        )
 
-    def joined(self, other: "TrainingSet") -> "TrainingSet":
+    def joined(self, other: TrainingSet) -> TrainingSet:
         """This set's rows, then ``other``'s, its photos numbered after this set's."""
-        return TrainingSet(*(np.concatenate([mine, theirs]) for mine, theirs in (
-            (self.features, other.features), (self.labels, other.labels), (self.photo, other.photo + self.photos),
-            (self.view, other.view), (self.weight, other.weight))))  # fmt: skip
+        return TrainingSet(
+            *(
+                np.concatenate([mine, theirs])
+                for mine, theirs in (
+                    (self.features, other.features),
+                    (self.labels, other.labels),
+                    (self.photo, other.photo + self.photos),
+                    (self.view, other.view),
+                    (self.weight, other.weight),
+                )
+            )
+        )
 
-    def weighted(self, photo_weight: float) -> "TrainingSet":
+    def weighted(self, photo_weight: float) -> TrainingSet:
         """The same rows, each photo's rows sharing ``photo_weight`` equally."""
         rows_per_photo = np.bincount(self.photo)[self.photo]
         return replace(self, weight=np.full(len(self.photo), photo_weight) / rows_per_photo)
 
-    def without(self, held_out: int) -> "TrainingSet":
+    def without(self, held_out: int) -> TrainingSet:
         """Every row but the held-out photo's."""
         return self.subset(self.photo != held_out)
 
@@ -122,8 +143,12 @@ def fit(data: TrainingSet, c: float) -> FittedHead:
     balance = np.where(crystal, 0.5 / data.weight[crystal].sum(), 0.5 / data.weight[~crystal].sum())
     weight = data.weight * balance * len(data.labels)  # classes count alike; mean weight 1
     regression = LogisticRegression(C=c, max_iter=5000, tol=1e-6).fit(standardised, data.labels, sample_weight=weight)
-    weights = HeadWeights(mean.astype(np.float32), variance.astype(np.float32),
-                          regression.coef_[0].astype(np.float32), float(regression.intercept_[0]))  # fmt: skip
+    weights = HeadWeights(
+        mean.astype(np.float32),
+        variance.astype(np.float32),
+        regression.coef_[0].astype(np.float32),
+        float(regression.intercept_[0]),
+    )
     return FittedHead(weights, regression)
 
 

@@ -15,6 +15,7 @@ The same Keras model gives all three answers the page shows:
   backbone's last maps, pooled per channel, weighting those maps. The log-odds reach the maps only
   through the head, so the gradient tape watches the head alone, not the whole network.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -82,10 +83,12 @@ class Explainer:
     def __init__(self, model: keras.Model):
         head = model.get_layer("head")
         self.head = head
-        self._inner = keras.Model(head.input, [head.get_layer("cells").output, head.get_layer("pooled").output,
-                                               head.get_layer("log_odds").output])  # fmt: skip
+        self._inner = keras.Model(
+            head.input,
+            [head.get_layer("cells").output, head.get_layer("pooled").output, head.get_layer("log_odds").output],
+        )
 
-    def __call__(self, maps: np.ndarray, *, gradcam: bool = True) -> "Explanation":
+    def __call__(self, maps: np.ndarray, *, gradcam: bool = True) -> Explanation:
         import tensorflow as tf
 
         maps = tf.constant(maps)
@@ -114,4 +117,3 @@ def _gradcam(maps, gradients) -> np.ndarray:
     channel_weights = ops.mean(gradients[0], axis=(0, 1))
     heat = np.maximum(np.asarray(maps[0] @ channel_weights[:, None])[..., 0], 0.0)
     return (heat / heat.max() if heat.max() > 0 else heat).astype(np.float32)
-

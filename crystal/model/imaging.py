@@ -1,6 +1,6 @@
 """Imaging changes: the same drop as another lab's imager might have taken it.
 
-The robustness report (``python -m crystal.robustness``) judges every labelled photo again under
+The robustness report (``python -m crystal robustness``) judges every labelled photo again under
 each change: other resolutions, colour casts, hue, gamma, blur, JPEG, rotation, mirroring, a
 tighter frame and a polariser-like rainbow. Synthetic changes of our own photos are not another
 lab, so the report is a guard against fragility, not a measure of accuracy elsewhere.
@@ -9,11 +9,12 @@ lab, so the report is a guard against fragility, not a measure of accuracy elsew
 >>> [CHANGES[name](rgb).shape for name in ("rescale to 640x480", "crop to 60% of frame", "rotate 90 degrees")]
 [(480, 640, 3), (24, 36, 3), (60, 40, 3)]
 """
+
 from __future__ import annotations
 
 import colorsys
 import io
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image, ImageFilter

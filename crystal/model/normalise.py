@@ -17,6 +17,7 @@ lighting and framing; none of that says anything about crystals. We keep only wh
 >>> normalise(rgb, long_side=64).shape
 (48, 64)
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -13,6 +13,7 @@ The pipeline, top-down:
 The maps are kept at the model's own resolution; :meth:`Prediction.gradcam_on` and
 :meth:`Prediction.tile_region` place them over the photo at whatever size it is shown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,8 +58,12 @@ class Prediction:
         covers: the backbone's poolings drop the odd last row or column, so it stops short of the box."""
         top, left, bottom, right = self.drop.box
         scale_y, scale_x = (bottom - top) / self.working[0], (right - left) / self.working[1]
-        return (top, left, top + min(grid[0] * step, self.working[0]) * scale_y,
-                left + min(grid[1] * step, self.working[1]) * scale_x)  # fmt: skip
+        return (
+            top,
+            left,
+            top + min(grid[0] * step, self.working[0]) * scale_y,
+            left + min(grid[1] * step, self.working[1]) * scale_x,
+        )
 
     def tile_region(self) -> tuple[int, int, int, int]:
         return tuple(round(v) for v in self.covered(self.tile_scores.shape, CELL))  # type: ignore[return-value]
@@ -119,14 +124,19 @@ class CrystalModel:
         p = float(sigmoid(log_odds))
         box, description = drop.box, appearance(rgb, drop)
         return Prediction(
-            p_crystal=p, label=self.label(p), log_odds=log_odds,
-            pooled=pooled, appearance=description,
-            unfamiliar=self.familiarity.unfamiliar(description), drop=drop,
+            p_crystal=p,
+            label=self.label(p),
+            log_odds=log_odds,
+            pooled=pooled,
+            appearance=description,
+            unfamiliar=self.familiarity.unfamiliar(description),
+            drop=drop,
             working=working_shape(box[2] - box[0], box[3] - box[1], AS_TAKEN.long_side),
             tile_scores=_upright_mean([(view, e.cell_scores) for view, e in views]),
             gradcam=_upright_mean([(view, e.gradcam) for view, e in views]) if explain else None,
-            view=upright[0], feature_maps={c: upright[1][0, :, :, c] for c in towards + away},
-        )  # fmt: skip
+            view=upright[0],
+            feature_maps={c: upright[1][0, :, :, c] for c in towards + away},
+        )
 
 
 def _upright_mean(grids: list[tuple[View, np.ndarray]]) -> np.ndarray:
@@ -145,8 +155,9 @@ def turn_back(grid: np.ndarray, view: View) -> np.ndarray:
     return np.ascontiguousarray(upright[:, ::-1] if view.mirrored else upright)
 
 
-def _place(grid: np.ndarray, covered: tuple[float, float, float, float], frame: tuple[int, int],
-           shape: tuple[int, int]) -> np.ndarray:  # fmt: skip
+def _place(
+    grid: np.ndarray, covered: tuple[float, float, float, float], frame: tuple[int, int], shape: tuple[int, int]
+) -> np.ndarray:
     """A (height, width) picture, 0 outside ``covered`` (photo pixels of a ``frame``-sized photo), with
     ``grid`` stretched bilinearly over it."""
     height, width = shape
@@ -154,8 +165,9 @@ def _place(grid: np.ndarray, covered: tuple[float, float, float, float], frame: 
     top, left = round(covered[0] * factor_y), round(covered[1] * factor_x)
     bottom, right = max(top + 1, round(covered[2] * factor_y)), max(left + 1, round(covered[3] * factor_x))
     placed = np.zeros(shape, np.float32)
-    stretched = Image.fromarray(np.asarray(grid, np.float32), mode="F").resize((right - left, bottom - top),
-                                                                             Image.Resampling.BILINEAR)  # fmt: skip
+    stretched = Image.fromarray(np.asarray(grid, np.float32), mode="F").resize(
+        (right - left, bottom - top), Image.Resampling.BILINEAR
+    )
     placed[top:bottom, left:right] = np.clip(np.asarray(stretched), 0.0, 1.0)[: height - top, : width - left]
     return placed
 

@@ -5,9 +5,10 @@ again as a prediction judges it: *flips* counts the shipped model's verdicts tha
 *correct* the nested leave-one-out verdicts that are right with the held-out photo altered (its
 fold's head never saw it, altered or not).
 """
+
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -22,9 +23,15 @@ GOAL_MISSES wrong, is named in the model card's limits."""
 LIMIT_MARKER = "Less reliable on photos changed in these ways"
 
 
-def robustness_table(rgbs: Sequence[np.ndarray], names: Sequence[str], truth: np.ndarray, head: FittedHead,
-                     folds: Sequence[Fold], features: Callable[[np.ndarray], np.ndarray],
-                     progress: Callable[[str], None] = print) -> dict:  # fmt: skip
+def robustness_table(
+    rgbs: Sequence[np.ndarray],
+    names: Sequence[str],
+    truth: np.ndarray,
+    head: FittedHead,
+    folds: Sequence[Fold],
+    features: Callable[[np.ndarray], np.ndarray],
+    progress: Callable[[str], None] = print,
+) -> dict:
     """The table over :data:`CHANGES`; ``features(rgb)`` gives a photo's prediction-view features."""
     truth = np.asarray(truth).astype(bool)
     before = np.array([head.p_crystal(features(rgb)) >= THRESHOLD for rgb in rgbs])
@@ -34,24 +41,37 @@ def robustness_table(rgbs: Sequence[np.ndarray], names: Sequence[str], truth: np
         after = np.array([head.p_crystal(f) >= THRESHOLD for f in changed])
         held_out = np.array([fold.head.p_crystal(f) >= THRESHOLD for fold, f in zip(folds, changed)])
         missed = [name for name, right in zip(names, held_out == truth) if not right]
-        row = {"change": change_name, "flips": int((after != before).sum()), "correct": len(rgbs) - len(missed),
-               "missed": missed}  # fmt: skip
+        row = {
+            "change": change_name,
+            "flips": int((after != before).sum()),
+            "correct": len(rgbs) - len(missed),
+            "missed": missed,
+        }
         rows.append(row)
-        progress(f"{change_name:<28} flips {row['flips']:>2} of {len(rgbs)}   "
-                 f"leave-one-out correct {row['correct']:>2} of {len(rgbs)}   " + " ".join(missed))  # fmt: skip
+        progress(
+            f"{change_name:<28} flips {row['flips']:>2} of {len(rgbs)}   "
+            f"leave-one-out correct {row['correct']:>2} of {len(rgbs)}   " + " ".join(missed)
+        )
     return {"n": len(rgbs), "views": [view.name for view in PREDICTION_VIEWS], "changes": rows}
 
 
 def run_with_robustness(run, progress: Callable[[str], None] = print) -> dict:
     """A training run's card with the robustness table of its photos, shipped head and folds
     (``run`` is a :class:`crystal.model.training.TrainingRun`)."""
-    from crystal.images import load_rgb
     from crystal.model.features import FeatureMaker
+    from crystal.vision.images import load_rgb
 
     maker = FeatureMaker()
     truth = run.training.labels[run.training.view == PREDICTION_VIEWS[0].name]
-    table = robustness_table([load_rgb(p.path) for p in run.photos], [p.name for p in run.photos], truth, run.head,
-                             run.folds, lambda rgb: maker(rgb, PREDICTION_VIEWS, seed=""), progress)  # fmt: skip
+    table = robustness_table(
+        [load_rgb(p.path) for p in run.photos],
+        [p.name for p in run.photos],
+        truth,
+        run.head,
+        run.folds,
+        lambda rgb: maker(rgb, PREDICTION_VIEWS, seed=""),
+        progress,
+    )
     return with_robustness(run.card, table)
 
 
@@ -63,8 +83,12 @@ def with_robustness(card: dict, table: dict) -> dict:
     limits = [limit for limit in card.get("limits", []) if LIMIT_MARKER not in limit]
     if weak:
         named = "; ".join(f"{row['change']} ({row['flips']} changed, {row['correct']} right)" for row in weak)
-        limits.append(f"{LIMIT_MARKER} (our test's goal: at most {GOAL_FLIPS} of {n} verdicts changed and at least "
-                      f"{n - GOAL_MISSES} of {n} right in leave-one-out): {named}.")  # fmt: skip
-    method = ("flips = verdicts of the shipped model that change; correct = nested leave-one-out with the "
-              "held-out photo changed; missed = the photos it got wrong")  # fmt: skip
+        limits.append(
+            f"{LIMIT_MARKER} (our test's goal: at most {GOAL_FLIPS} of {n} verdicts changed and at least "
+            f"{n - GOAL_MISSES} of {n} right in leave-one-out): {named}."
+        )
+    method = (
+        "flips = verdicts of the shipped model that change; correct = nested leave-one-out with the "
+        "held-out photo changed; missed = the photos it got wrong"
+    )
     return {**card, "robustness": {"method": method, **table}, "limits": limits}

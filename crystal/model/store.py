@@ -12,6 +12,7 @@ Nothing in it is pickled or serialised code: loading reads arrays (``allow_pickl
 JSON, so a model from a stranger cannot run anything. Whatever is damaged, missing or foreign
 raises :class:`ModelFileError` with a message a person can act on.
 """
+
 from __future__ import annotations
 
 import io
@@ -29,7 +30,7 @@ from crystal.model.weights import CHANNELS, HeadWeights
 HEAD_FILE, CARD_FILE, FEATURES_FILE = "head.npz", "card.json", "features.npz"
 FILES = (HEAD_FILE, CARD_FILE, FEATURES_FILE)
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "crystal"
-TRAIN_HINT = "Train one with: python -m crystal.train samples/drops --out DIR"
+TRAIN_HINT = "Train one with: python -m crystal train samples/drops --out DIR"
 MAX_ZIP_BYTES = 50 * 2**20
 
 
@@ -73,11 +74,18 @@ def model_files(model: ModelData) -> dict[str, bytes]:
     return {
         HEAD_FILE: _npz(model.weights.arrays()),
         CARD_FILE: (json.dumps(model.card, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
-        FEATURES_FILE: _npz({"features": training.features.astype(np.float32), "labels": training.labels,
-                             "photo": training.photo, "view": training.view, "weight": training.weight,
-                             "photo_sha256": np.array(model.photo_sha256),
-                             "appearance": np.asarray(model.appearance, np.float32),
-                             "local": np.asarray(model.local, bool)}),  # fmt: skip
+        FEATURES_FILE: _npz(
+            {
+                "features": training.features.astype(np.float32),
+                "labels": training.labels,
+                "photo": training.photo,
+                "view": training.view,
+                "weight": training.weight,
+                "photo_sha256": np.array(model.photo_sha256),
+                "appearance": np.asarray(model.appearance, np.float32),
+                "local": np.asarray(model.local, bool),
+            }
+        ),
     }
 
 
@@ -90,9 +98,17 @@ def read_model(source: Path | bytes) -> ModelData:
             weights = HeadWeights.from_arrays(arrays)
         card = json.loads(files[CARD_FILE].decode("utf-8"))
         with np.load(io.BytesIO(files[FEATURES_FILE]), allow_pickle=False) as arrays:
-            training = TrainingSet(*(np.asarray(arrays[key]) for key in ("features", "labels", "photo", "view", "weight")))
-            model = ModelData(weights, card, training, [str(sha) for sha in arrays["photo_sha256"]],
-                              np.asarray(arrays["appearance"], np.float32), np.asarray(arrays["local"], bool))  # fmt: skip
+            training = TrainingSet(
+                *(np.asarray(arrays[key]) for key in ("features", "labels", "photo", "view", "weight"))
+            )
+            model = ModelData(
+                weights,
+                card,
+                training,
+                [str(sha) for sha in arrays["photo_sha256"]],
+                np.asarray(arrays["appearance"], np.float32),
+                np.asarray(arrays["local"], bool),
+            )
     except (ValueError, KeyError, OSError, UnicodeDecodeError, zipfile.BadZipFile) as err:
         raise ModelFileError(f"{name} is damaged or not a crystal model ({err}). {TRAIN_HINT}") from None
     if not isinstance(card, dict) or not _consistent(model):
@@ -132,12 +148,17 @@ def _read_zip(file, name: str) -> dict[str, bytes]:
 
 def _consistent(model: ModelData) -> bool:
     training, rows, photos = model.training, len(model.training.labels), len(model.photo_sha256)
-    return (training.features.ndim == 2 and training.features.shape == (rows, CHANNELS)
-            and all(len(a) == rows for a in (training.photo, training.view, training.weight))
-            and rows > 0 and np.isfinite(training.features).all()
-            and int(training.photo.max()) + 1 == photos
-            and model.appearance.shape == (photos, APPEARANCE_SIZE) and np.isfinite(model.appearance).all()
-            and model.local.shape == (photos,))  # fmt: skip
+    return (
+        training.features.ndim == 2
+        and training.features.shape == (rows, CHANNELS)
+        and all(len(a) == rows for a in (training.photo, training.view, training.weight))
+        and rows > 0
+        and np.isfinite(training.features).all()
+        and int(training.photo.max()) + 1 == photos
+        and model.appearance.shape == (photos, APPEARANCE_SIZE)
+        and np.isfinite(model.appearance).all()
+        and model.local.shape == (photos,)
+    )
 
 
 def _npz(arrays: dict[str, np.ndarray]) -> bytes:

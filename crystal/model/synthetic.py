@@ -23,6 +23,7 @@ the middle of the crop around the drop (:mod:`crystal.model.drop`), where drops 
 >>> with_crystals.shape, with_crystals.dtype, bool(with_crystals.min() < 150), bool(with_crystals.max() <= 220)
 ((120, 160, 3), dtype('uint8'), True, True)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -83,8 +84,12 @@ class _Canvas:
 
     def random_point(self, rng: np.random.Generator) -> np.ndarray:
         angle, radius = rng.uniform(0, 2 * np.pi), np.sqrt(rng.uniform()) * SPREAD
-        return np.array([self.width / 2 + np.cos(angle) * radius * self.width,
-                         self.height / 2 + np.sin(angle) * radius * self.height])  # fmt: skip
+        return np.array(
+            [
+                self.width / 2 + np.cos(angle) * radius * self.width,
+                self.height / 2 + np.sin(angle) * radius * self.height,
+            ]
+        )
 
     def _scaled(self, points: np.ndarray) -> list[tuple[float, float]]:
         return [(float(x) * SUPERSAMPLING, float(y) * SUPERSAMPLING) for x, y in points]
@@ -119,8 +124,11 @@ class _Canvas:
         along = np.linspace(-0.5, 0.5, 12)
         direction, normal = np.array([np.cos(angle), np.sin(angle)]), np.array([-np.sin(angle), np.cos(angle)])
         points = centre + np.outer(along * length, direction) + np.outer(bend * (1 - 4 * along**2), normal)
-        self.pen.line(self._scaled(points), fill=float(rng.uniform(0.4, 0.8)),
-                      width=max(1, round(rng.uniform(1, 4) * SUPERSAMPLING)))  # fmt: skip
+        self.pen.line(
+            self._scaled(points),
+            fill=float(rng.uniform(0.4, 0.8)),
+            width=max(1, round(rng.uniform(1, 4) * SUPERSAMPLING)),
+        )
 
     def apply(self, rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """The photo seen through the drawn shapes, softened by a slight random blur as optics would."""
@@ -132,9 +140,13 @@ class _Canvas:
 def _random_rotation(rng: np.random.Generator) -> np.ndarray:
     """A rotation matrix drawn uniformly from all 3-D rotations (from a random unit quaternion)."""
     a, b, c, d = (q := rng.normal(size=4)) / np.linalg.norm(q)
-    return np.array([[a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)],
-                     [2 * (b * c + a * d), a * a - b * b + c * c - d * d, 2 * (c * d - a * b)],
-                     [2 * (b * d - a * c), 2 * (c * d + a * b), a * a - b * b - c * c + d * d]])  # fmt: skip
+    return np.array(
+        [
+            [a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)],
+            [2 * (b * c + a * d), a * a - b * b + c * c - d * d, 2 * (c * d - a * b)],
+            [2 * (b * d - a * c), 2 * (c * d + a * b), a * a - b * b - c * c + d * d],
+        ]
+    )
 
 
 def _faces_viewer(face: np.ndarray) -> bool:

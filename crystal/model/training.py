@@ -13,27 +13,37 @@ count :func:`~crystal.model.fit.local_weight` each, as photos taught on the page
 5. the familiarity rule (:mod:`~crystal.model.familiarity`) is set on the training photos'
    appearance, and the judged photos are checked against it.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
-from crystal.backbone import source_by_key
-from crystal.images import load_rgb
 from crystal.model import card as cards
 from crystal.model.dataset import LABELS, Photo, labelled_photos
 from crystal.model.drop import find_drop
 from crystal.model.familiarity import Familiarity, appearance
 from crystal.model.features import LAYER, SOURCE, FeatureCache, FeatureMaker
-from crystal.model.fit import C_CHOICES, FittedHead, Fold, TrainingSet, choose_c, fit, local_weight, nested_leave_one_out
+from crystal.model.fit import (
+    C_CHOICES,
+    FittedHead,
+    Fold,
+    TrainingSet,
+    choose_c,
+    fit,
+    local_weight,
+    nested_leave_one_out,
+)
 from crystal.model.head import TOP_K
 from crystal.model.store import ModelData
 from crystal.model.synthetic import CRYSTAL_SIZES
 from crystal.model.views import AS_TAKEN, DRAWN_PER_KIND, PREDICTION_VIEWS, TRAINING_SIDES, TRAINING_VIEWS, TURNS, View
+from crystal.vision.backbone import source_by_key
+from crystal.vision.images import load_rgb
 
 SUMMARY = (
     "The model first finds the drop in the photo and looks only at it: cropped, made grey (each pixel's "
@@ -84,12 +94,23 @@ class TrainingRun:
 
     def model(self, card: dict | None = None) -> ModelData:
         """What a model folder stores of this run (with ``card`` in place of the run's own)."""
-        return ModelData(self.head.weights, card or self.card, self.training, [p.sha256 for p in self.photos],
-                         self.appearance, self.local)  # fmt: skip
+        return ModelData(
+            self.head.weights,
+            card or self.card,
+            self.training,
+            [p.sha256 for p in self.photos],
+            self.appearance,
+            self.local,
+        )
 
 
-def photo_features(photos: Sequence[Photo], views: Sequence[View], maker: FeatureMaker, cache: FeatureCache | None,
-                   progress: Callable[[str], None] = print) -> list[np.ndarray]:  # fmt: skip
+def photo_features(
+    photos: Sequence[Photo],
+    views: Sequence[View],
+    maker: FeatureMaker,
+    cache: FeatureCache | None,
+    progress: Callable[[str], None] = print,
+) -> list[np.ndarray]:
     """(views, 512) features of each photo, from the cache where it has them."""
     start, out = time.perf_counter(), []
     for n, photo in enumerate(photos, start=1):
@@ -112,8 +133,13 @@ def photo_appearances(photos: Sequence[Photo]) -> np.ndarray:
     return np.stack(descriptions)
 
 
-def train(folders: Sequence[Path], *, judge: Sequence[Path] = (), cache: FeatureCache | None = None,
-          progress: Callable[[str], None] = print) -> TrainingRun:  # fmt: skip
+def train(
+    folders: Sequence[Path],
+    *,
+    judge: Sequence[Path] = (),
+    cache: FeatureCache | None = None,
+    progress: Callable[[str], None] = print,
+) -> TrainingRun:
     """Train on the labelled ``folders`` (the first the base, the rest a lab's own); judge the
     labelled photos in ``judge`` without training on them."""
     start = time.perf_counter()
@@ -122,8 +148,9 @@ def train(folders: Sequence[Path], *, judge: Sequence[Path] = (), cache: Feature
     weight = local_weight(int((~local).sum()), int(local.sum()))
     maker = FeatureMaker()
     features = photo_features(photos, TRAINING_VIEWS, maker, cache, progress)
-    training = TrainingSet.from_photos(features, [p.label for p in photos], [TRAINING_VIEWS] * len(photos),
-                                       np.where(local, weight, 1.0))  # fmt: skip
+    training = TrainingSet.from_photos(
+        features, [p.label for p in photos], [TRAINING_VIEWS] * len(photos), np.where(local, weight, 1.0)
+    )
     description = photo_appearances(photos)
     progress("nested leave-one-out ...")
     folds = nested_leave_one_out(training)
@@ -135,21 +162,39 @@ def train(folders: Sequence[Path], *, judge: Sequence[Path] = (), cache: Feature
     return TrainingRun(photos, local, description, training, folds, c, head, card)
 
 
-def judged(folder: Path, head: FittedHead, rule: Familiarity, maker: FeatureMaker, cache: FeatureCache | None,
-           progress: Callable[[str], None]) -> dict:  # fmt: skip
+def judged(
+    folder: Path,
+    head: FittedHead,
+    rule: Familiarity,
+    maker: FeatureMaker,
+    cache: FeatureCache | None,
+    progress: Callable[[str], None],
+) -> dict:
     """How the head does on a labelled folder it was not trained on: the card's 'other lab' entry."""
     photos = labelled_photos([folder], for_training=False)
     p = np.array([head.p_crystal(f) for f in photo_features(photos, PREDICTION_VIEWS, maker, cache, progress)])
     unfamiliar = [rule.unfamiliar(description) for description in photo_appearances(photos)]
     result = cards.evaluate(p, np.array([photo.label == LABELS[0] for photo in photos]))
     labels = {photo.label for photo in photos}
-    description = "all with crystals" if labels == {LABELS[0]} else "all without crystals" if labels == {LABELS[1]} \
+    description = (
+        "all with crystals"
+        if labels == {LABELS[0]}
+        else "all without crystals"
+        if labels == {LABELS[1]}
         else f"{sum(photo.label == LABELS[0] for photo in photos)} with crystals"
-    return {"source": f"Another lab's photos ({folder.as_posix()})", "description": description,
-            "n": result["n"], "correct": result["correct"], "interval": result["interval"],
-            "unfamiliar": int(sum(unfamiliar)),
-            "per_photo": [{"photo": photo.name, "label": photo.label, "p_crystal": round(float(q), 4),
-                           "unfamiliar": flag} for photo, q, flag in zip(photos, p, unfamiliar)]}  # fmt: skip
+    )
+    return {
+        "source": f"Another lab's photos ({folder.as_posix()})",
+        "description": description,
+        "n": result["n"],
+        "correct": result["correct"],
+        "interval": result["interval"],
+        "unfamiliar": int(sum(unfamiliar)),
+        "per_photo": [
+            {"photo": photo.name, "label": photo.label, "p_crystal": round(float(q), 4), "unfamiliar": flag}
+            for photo, q, flag in zip(photos, p, unfamiliar)
+        ],
+    }
 
 
 def _counts(photos: Sequence[Photo]) -> dict[str, int]:
@@ -161,44 +206,94 @@ def _figures(photos: Sequence[Photo], folds: Sequence[Fold]) -> dict:
     return cards.evaluate(np.array([fold.p_crystal for fold in folds]), truth)
 
 
-def model_card(photos: Sequence[Photo], local: np.ndarray, weight: float, folds: Sequence[Fold], c: float,
-               rule: Familiarity, other_labs: list[dict], *, seconds: float) -> dict:  # fmt: skip
+def model_card(
+    photos: Sequence[Photo],
+    local: np.ndarray,
+    weight: float,
+    folds: Sequence[Fold],
+    c: float,
+    rule: Familiarity,
+    other_labs: list[dict],
+    *,
+    seconds: float,
+) -> dict:
     folders = list(dict.fromkeys(photo.folder.as_posix() for photo in photos))
     evaluation = _figures(photos, folds)
-    evaluation["per_folder"] = [{"folder": folder, **{key: value for key, value in _figures(
-        *zip(*[(p, f) for p, f in zip(photos, folds) if p.folder.as_posix() == folder])).items()
-        if key in ("n", "correct", "interval")}} for folder in folders]  # fmt: skip
-    evaluation["per_photo"] = [{"photo": photo.name, "path": photo.path.as_posix(), "label": photo.label,
-                                "p_crystal": round(fold.p_crystal, 4), "c": fold.c}
-                               for photo, fold in zip(photos, folds)]  # fmt: skip
-    evaluation = {"method": "nested leave-one-out: each photo held out with all its views; the penalty chosen by "
-                            "4-fold cross-validation over the other photos alone; the held-out photo judged as a "
-                            f"prediction judges it, on {' and '.join(v.name for v in PREDICTION_VIEWS)}",
-                  **evaluation}  # fmt: skip
+    evaluation["per_folder"] = [
+        {
+            "folder": folder,
+            **{
+                key: value
+                for key, value in _figures(
+                    *zip(*[(p, f) for p, f in zip(photos, folds) if p.folder.as_posix() == folder])
+                ).items()
+                if key in ("n", "correct", "interval")
+            },
+        }
+        for folder in folders
+    ]
+    evaluation["per_photo"] = [
+        {
+            "photo": photo.name,
+            "path": photo.path.as_posix(),
+            "label": photo.label,
+            "p_crystal": round(fold.p_crystal, 4),
+            "c": fold.c,
+        }
+        for photo, fold in zip(photos, folds)
+    ]
+    evaluation = {
+        "method": "nested leave-one-out: each photo held out with all its views; the penalty chosen by "
+        "4-fold cross-validation over the other photos alone; the held-out photo judged as a "
+        f"prediction judges it, on {' and '.join(v.name for v in PREDICTION_VIEWS)}",
+        **evaluation,
+    }
     source = source_by_key(SOURCE)
     other = "judged, never trained on" if other_labs else "not part of this training"
     return cards.make_card(
-        settings={"backbone": {"weights": source.title, "file": source.path.name, "layer": LAYER, "frozen": True},
-                  "top_k": TOP_K, "long_side": AS_TAKEN.long_side, "prediction_views": [v.name for v in PREDICTION_VIEWS],
-                  "c": c, "c_choices": list(C_CHOICES)},  # fmt: skip
-        method={"summary": SUMMARY.format(side=AS_TAKEN.long_side, k=TOP_K),
-                "training_views": f"per photo: the drop at long sides {', '.join(map(str, TRAINING_SIDES))} px, each at "
-                                  f"{TURNS} angles 45 degrees apart (every other one mirrored); {DRAWN_PER_KIND} views with "
-                                  f"1-7 crystals drawn in ({CRYSTAL_SIZES[0]:.0%}-{CRYSTAL_SIZES[1]:.0%} of the drop, "
-                                  f"labelled crystal) and {DRAWN_PER_KIND} with bubbles or fibres drawn in (keeping the "
-                                  f"photo's label): {len(TRAINING_VIEWS)} views",
-                "fit": f"scikit-learn LogisticRegression (L-BFGS) on standardised features, both classes weighted "
-                       f"equally, inverse L2 strength C={c} chosen by 4-fold cross-validation among {list(C_CHOICES)}"
-                       + (f"; each photo from the lab's own folders counting {weight:g} photos of the first folder"
-                          if local.any() else ""),
-                "chosen_on_the_same_photos": TUNED,
-                "training_seconds": round(seconds, 1)},
-        data={"folders": folders, "source": DATA_SOURCE + (f", plus a lab's own photos ({', '.join(folders[1:])})" if local.any() else ""),
-              "counts": _counts(photos),
-              "counts_per_folder": {folder: _counts([p for p in photos if p.folder.as_posix() == folder])
-                                    for folder in folders},
-              "photos": [{"photo": p.name, "folder": p.folder.as_posix(), "label": p.label, "sha256": p.sha256,
-                          "local": bool(is_local)} for p, is_local in zip(photos, local)]},  # fmt: skip
+        settings={
+            "backbone": {"weights": source.title, "file": source.path.name, "layer": LAYER, "frozen": True},
+            "top_k": TOP_K,
+            "long_side": AS_TAKEN.long_side,
+            "prediction_views": [v.name for v in PREDICTION_VIEWS],
+            "c": c,
+            "c_choices": list(C_CHOICES),
+        },
+        method={
+            "summary": SUMMARY.format(side=AS_TAKEN.long_side, k=TOP_K),
+            "training_views": f"per photo: the drop at long sides {', '.join(map(str, TRAINING_SIDES))} px, each at "
+            f"{TURNS} angles 45 degrees apart (every other one mirrored); {DRAWN_PER_KIND} views with "
+            f"1-7 crystals drawn in ({CRYSTAL_SIZES[0]:.0%}-{CRYSTAL_SIZES[1]:.0%} of the drop, "
+            f"labelled crystal) and {DRAWN_PER_KIND} with bubbles or fibres drawn in (keeping the "
+            f"photo's label): {len(TRAINING_VIEWS)} views",
+            "fit": f"scikit-learn LogisticRegression (L-BFGS) on standardised features, both classes weighted "
+            f"equally, inverse L2 strength C={c} chosen by 4-fold cross-validation among {list(C_CHOICES)}"
+            + (
+                f"; each photo from the lab's own folders counting {weight:g} photos of the first folder"
+                if local.any()
+                else ""
+            ),
+            "chosen_on_the_same_photos": TUNED,
+            "training_seconds": round(seconds, 1),
+        },
+        data={
+            "folders": folders,
+            "source": DATA_SOURCE + (f", plus a lab's own photos ({', '.join(folders[1:])})" if local.any() else ""),
+            "counts": _counts(photos),
+            "counts_per_folder": {
+                folder: _counts([p for p in photos if p.folder.as_posix() == folder]) for folder in folders
+            },
+            "photos": [
+                {
+                    "photo": p.name,
+                    "folder": p.folder.as_posix(),
+                    "label": p.label,
+                    "sha256": p.sha256,
+                    "local": bool(is_local),
+                }
+                for p, is_local in zip(photos, local)
+            ],
+        },
         unfamiliar=cards.familiarity_entry(rule),
         evaluation=evaluation,
         other_labs=other_labs,

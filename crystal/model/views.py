@@ -20,6 +20,7 @@ and the robustness report all take their views from here, by name:
 >>> all(view in TRAINING_VIEWS for view in PREDICTION_VIEWS), len(TRAINING_VIEWS)
 (True, 48)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,9 +74,12 @@ HALF_TURNED = View(f"{LONG_SIDE} px, {_turn_name(4)}", LONG_SIDE, 180.0)
 PREDICTION_VIEWS = (AS_TAKEN, HALF_TURNED)
 TRAINING_VIEWS = (
     *(View(f"{side} px, {_turn_name(k)}", side, 45.0 * k, k % 2 == 1) for side in TRAINING_SIDES for k in range(TURNS)),
-    *(View(f"{kind} drawn #{i + 1}", TRAINING_SIDES[i % len(TRAINING_SIDES)], 90.0 * (i % 4), i % 8 >= 4, kind)
-      for kind in ("crystals", "look-alikes") for i in range(DRAWN_PER_KIND)),
-)  # fmt: skip
+    *(
+        View(f"{kind} drawn #{i + 1}", TRAINING_SIDES[i % len(TRAINING_SIDES)], 90.0 * (i % 4), i % 8 >= 4, kind)
+        for kind in ("crystals", "look-alikes")
+        for i in range(DRAWN_PER_KIND)
+    ),
+)
 
 
 def render(rgb: np.ndarray, drop: Drop, view: View, seed: str = "") -> np.ndarray:
@@ -102,7 +106,9 @@ def blank_outside(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
     from scipy import ndimage
 
     height, width = grey.shape
-    weight = np.asarray(Image.fromarray(mask.astype(np.float32), mode="F").resize((width, height), Image.Resampling.BILINEAR))
+    weight = np.asarray(
+        Image.fromarray(mask.astype(np.float32), mode="F").resize((width, height), Image.Resampling.BILINEAR)
+    )
     weight = np.clip(ndimage.gaussian_filter(weight, max(height, width) / 100), 0.0, 1.0)
     return np.clip(MID_GREY + (grey.astype(np.float32) - MID_GREY) * weight, 0, 255).round().astype(np.uint8)
 

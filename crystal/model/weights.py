@@ -3,6 +3,7 @@
 A model file from a stranger must not be able to execute anything, so the head is saved as four
 NumPy arrays (read with ``allow_pickle=False``), never as a pickled or serialised Keras object.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,10 +27,12 @@ class HeadWeights:
         return {"mean": self.mean, "variance": self.variance, "kernel": self.kernel, "bias": np.float32(self.bias)}
 
     @classmethod
-    def from_arrays(cls, arrays) -> "HeadWeights":
+    def from_arrays(cls, arrays) -> HeadWeights:
         """From a mapping of the four arrays (an opened ``.npz``); ValueError when they do not fit a head."""
         try:
-            mean, variance, kernel, bias = (np.asarray(arrays[key], np.float32) for key in ("mean", "variance", "kernel", "bias"))
+            mean, variance, kernel, bias = (
+                np.asarray(arrays[key], np.float32) for key in ("mean", "variance", "kernel", "bias")
+            )
         except KeyError as missing:
             raise ValueError(f"the head's {missing} array is missing") from None
         if not (mean.shape == variance.shape == kernel.shape == (CHANNELS,)) or bias.shape != ():

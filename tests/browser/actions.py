@@ -2,6 +2,7 @@
 
 Every action waits until the app has answered, so a test reads the page as the visitor sees it.
 """
+
 import re
 import time
 
@@ -10,13 +11,14 @@ from .conftest import wait_for_idle
 CELL_WIDTH = 50  # ui/matrix_editor.py gives every column 50 px unless told otherwise
 
 
-def edit_cell(page, editor: int, shape: tuple[int, int], cell: tuple[int, int], text: str,
-              cell_width: int = CELL_WIDTH) -> None:  # fmt: skip
+def edit_cell(
+    page, editor: int, shape: tuple[int, int], cell: tuple[int, int], text: str, cell_width: int = CELL_WIDTH
+) -> None:
     """Type ``text`` into ``cell`` (row, column; 1-based) of the ``editor``-th st.data_editor.
 
     The editor is a canvas, so the cell is found from the grid's geometry: ``shape`` rows and
-    columns of ``cell_width`` pixels under one header row, an index column on the left. Double-click opens the cell's text
-    box; Tab commits, as for a person. A text box that opens away from the aimed-at point means the
+    columns of ``cell_width`` pixels under one header row, an index column on the left. Double-click opens the
+    cell's text box; Tab commits, as for a person. A text box that opens away from the aimed-at point means the
     geometry was read too early (e.g. from the loading placeholder), which fails here, not later.
     """
     grid = page.locator('[data-testid="stDataFrame"]').nth(editor)
@@ -28,8 +30,12 @@ def edit_cell(page, editor: int, shape: tuple[int, int], cell: tuple[int, int], 
     grid.dblclick(position=aim)
     editor = page.locator("#portal textarea")  # the grid opens a text box over the cell
     opened = editor.bounding_box()
-    assert opened["x"] <= box["x"] + aim["x"] <= opened["x"] + opened["width"], f"cell {cell}: text box opened elsewhere"
-    assert opened["y"] <= box["y"] + aim["y"] <= opened["y"] + opened["height"], f"cell {cell}: text box opened elsewhere"
+    assert opened["x"] <= box["x"] + aim["x"] <= opened["x"] + opened["width"], (
+        f"cell {cell}: text box opened elsewhere"
+    )
+    assert opened["y"] <= box["y"] + aim["y"] <= opened["y"] + opened["height"], (
+        f"cell {cell}: text box opened elsewhere"
+    )
     editor.fill(text)
     editor.press("Tab")
     wait_for_idle(page)

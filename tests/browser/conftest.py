@@ -4,6 +4,7 @@ Playwright's own browser download cannot work offline, so the tests drive ``/usr
 Without it the browser tests are skipped on a developer machine but fail under CI (``CI=true``),
 where ``.ci/run`` installs it.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,15 @@ from ..conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 # Streamlit's own chatter that says nothing about the app: favicon fetches, and the browser's echo of
 # failed requests (those are checked one by one in ``page.failed_requests``, with their URLs).
 IGNORED_CONSOLE = ("favicon", "Failed to load resource")
@@ -76,18 +84,34 @@ def app_server():
             pytest.fail("Chromium is missing: .ci/run should have installed Debian's chromium package")
         pytest.skip("no /usr/bin/chromium: apt-get install chromium to run the browser tests")
     port = _free_port()
-    log = (ARTIFACTS / "streamlit-server.log")
+    log = ARTIFACTS / "streamlit-server.log"
     ARTIFACTS.mkdir(exist_ok=True)
     with open(log, "w") as log_file:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
             # glibc gives every thread that ran TensorFlow an arena of its own and keeps its peak;
             # two arenas make the server's memory follow what the app holds, not how runs overlapped
             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MALLOC_ARENA_MAX": "2"},
-        )  # fmt: skip
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_until_healthy(url, server)
@@ -137,11 +161,23 @@ def is_base_path_probe(url: str) -> bool:
 def watch(tab) -> None:
     """Collect the page's console errors, uncaught exceptions and failed requests on the tab itself."""
     tab.console_errors, tab.failed_requests = [], []
-    tab.on("console", lambda msg: msg.type == "error" and not any(s in msg.text for s in IGNORED_CONSOLE)
-           and tab.console_errors.append(msg.text))  # fmt: skip
+    tab.on(
+        "console",
+        lambda msg: (
+            msg.type == "error"
+            and not any(s in msg.text for s in IGNORED_CONSOLE)
+            and tab.console_errors.append(msg.text)
+        ),
+    )
     tab.on("pageerror", lambda err: tab.console_errors.append(str(err)))
-    tab.on("response", lambda response: response.status >= 400 and not is_base_path_probe(response.url)
-           and tab.failed_requests.append(f"{response.status} {response.url}"))  # fmt: skip
+    tab.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and not is_base_path_probe(response.url)
+            and tab.failed_requests.append(f"{response.status} {response.url}")
+        ),
+    )
 
 
 @pytest.fixture

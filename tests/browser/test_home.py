@@ -1,4 +1,5 @@
 """The home page in a real browser: it renders, explains the pipeline and links to every page."""
+
 from .conftest import assert_healthy, open_page, wait_for_idle
 
 
@@ -9,11 +10,21 @@ def test_home_page_explains_and_links(page):
         assert page.get_by_text(step, exact=False).first.is_visible()
     links = page.get_by_test_id("stMain").get_by_test_id("stPageLink-NavLink").all_inner_texts()
     assert sum(link.split("\n")[-1].startswith("Try it") for link in links) == 8  # one per step of the pipeline
-    for card in ("1 · Convolution & pooling playground", "2 · VGG16 feature maps", "3 · Crystal check",
-                 "4 · Kernels that learn"):  # fmt: skip
+    for card in (
+        "1 · Convolution & pooling playground",
+        "2 · VGG16 feature maps",
+        "3 · Crystal check",
+        "4 · Kernels that learn",
+    ):
         assert any(card in link for link in links), links
     sidebar = page.get_by_test_id("stSidebar").get_by_test_id("stPageLink-NavLink").all_inner_texts()
-    assert [link.split()[-1] for link in sidebar] == ["Home", "pooling", "maps", "check", "learn"]  # titles, not file names
+    assert [link.split()[-1] for link in sidebar] == [
+        "Home",
+        "pooling",
+        "maps",
+        "check",
+        "learn",
+    ]  # titles, not file names
     assert_healthy(page)
 
 

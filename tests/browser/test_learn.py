@@ -1,4 +1,5 @@
 """The kernel-learning page in a real browser: train, watch the kernels change, send one to the playground."""
+
 from .conftest import assert_healthy, open_page, save_screenshot, wait_for_idle
 
 

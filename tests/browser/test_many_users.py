@@ -2,17 +2,19 @@
 images. Each must get the right answer, the one server must stay up, and its memory must settle:
 a second wave of the same visits may hardly make it grow (caches are bounded, models shared).
 """
+
 from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import sync_playwright
 
-from crystal.samples import labelled_drops
+from crystal.vision.samples import labelled_drops
 
 from .actions import choose, pick_radio, upload, wait_for_verdict
 from .conftest import CHROMIUM, CHROMIUM_ARGS, assert_healthy, open_page, wait_for_idle, watch
 
 DROPS = [drop for drop in labelled_drops() if drop.label == "crystal"][:2] + [
-    drop for drop in labelled_drops() if drop.label == "no_crystal"][:2]  # fmt: skip
+    drop for drop in labelled_drops() if drop.label == "no_crystal"
+][:2]
 SAMPLES = ["Cat (Chelsea)", "Cup of coffee", "Drop with crystals #2", "Unlabelled drop #1"]
 MIB = 2**20
 
@@ -74,8 +76,10 @@ def test_eight_visitors_at_once_get_right_answers_and_memory_settles(app_server)
     after_first = app_server.rss_bytes()
     second = wave(app_server.url)
     after_second = app_server.rss_bytes()
-    print(f"server memory: warm {warm / MIB:.0f} MiB, after 8 visitors {after_first / MIB:.0f} MiB, "
-          f"after the same 8 visits again {after_second / MIB:.0f} MiB")  # fmt: skip
+    print(
+        f"server memory: warm {warm / MIB:.0f} MiB, after 8 visitors {after_first / MIB:.0f} MiB, "
+        f"after the same 8 visits again {after_second / MIB:.0f} MiB"
+    )
 
     expected = ["💎 Crystal" if drop.label == "crystal" else "🫧 No crystal" for drop in DROPS]  # images it learned
     assert first[: len(DROPS)] == expected and second[: len(DROPS)] == expected

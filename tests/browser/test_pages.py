@@ -3,18 +3,30 @@
 Expected numbers are worked out by hand from the classic 5×5 picture and X kernel (see the
 comments), and verdicts come from the data set's labels, never from the app's own code.
 """
+
 import csv
 import io
 import re
 
 import pytest
 
-from crystal.samples import labelled_drops
+from crystal.vision.samples import labelled_drops
 
 from ..bad_inputs import bad_uploads
-from .actions import (choose, edit_cell, equations, errors, pick_radio, press_on_slider, set_number, upload, verdicts,
-                      wait_for_verdict)
+from .actions import (
+    choose,
+    edit_cell,
+    equations,
+    errors,
+    pick_radio,
+    press_on_slider,
+    set_number,
+    upload,
+    verdicts,
+    wait_for_verdict,
+)
 from .conftest import assert_healthy, open_page, save_screenshot, wait_for_idle
+
 
 def test_convolution_edit_a_cell_change_the_kernel_and_step(page):
     open_page(page, "Convolution_and_pooling")
@@ -75,8 +87,12 @@ def test_feature_maps_choose_a_sample_and_a_layer(page):
     assert page.get_by_text("Cat (Chelsea):", exact=False).first.is_visible()
 
     press_on_slider(page, "Layer", "End")  # the deepest layer, block5_pool: 224 / 2**5 = 7, and 512 filters
-    metrics = dict(zip(page.get_by_test_id("stMetricLabel").all_inner_texts(),
-                       page.get_by_test_id("stMetricValue").all_inner_texts()))  # fmt: skip
+    metrics = dict(
+        zip(
+            page.get_by_test_id("stMetricLabel").all_inner_texts(),
+            page.get_by_test_id("stMetricValue").all_inner_texts(),
+        )
+    )
     assert metrics["Output"] == "7×7×512"
     assert metrics["Weights (parameters)"] == "0"  # pooling learns nothing
     assert page.get_by_text("of 512 feature maps of block5_pool", exact=False).is_visible()

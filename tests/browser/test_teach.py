@@ -1,7 +1,8 @@
 """Teaching the crystal check in a real browser: sorted photos in, adapt, the adapted verdicts, the
 zip downloaded and uploaded again by another visitor, whose page meanwhile kept the shipped model."""
+
 from crystal.model.store import read_model
-from crystal.samples import labelled_drops
+from crystal.vision.samples import labelled_drops
 
 from .actions import upload, wait_for_verdict
 from .conftest import assert_healthy, open_page, save_screenshot, wait_for_idle, watch
@@ -20,7 +21,9 @@ def test_teach_adapt_download_and_continue_in_another_browser(browser, page, tmp
     wait_for_verdict(page)
     open_teaching(page)
     upload(page, [(drops[1].path.name, drops[1].path.read_bytes())], uploader="Photos you have sorted as crystal")
-    upload(page, [(d.path.name, d.path.read_bytes()) for d in drops[-2:]], uploader="Photos you have sorted as no crystal")
+    upload(
+        page, [(d.path.name, d.path.read_bytes()) for d in drops[-2:]], uploader="Photos you have sorted as no crystal"
+    )
     page.get_by_text("Your labelled photos: 1 with crystals, 2 without").wait_for(timeout=180_000)
 
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()  # a second visitor

@@ -1,4 +1,0 @@
-"""Benchmark sections for ``python -m crystal.bench``: one module per page's workload.
-
-Each section module exposes ``run(repeats: int) -> Iterable[Measurement]``.
-"""

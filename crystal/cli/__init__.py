@@ -1,0 +1,1 @@
+"""The command lines: ``python -m crystal predict | train | robustness``."""

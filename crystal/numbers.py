@@ -1,0 +1,64 @@
+"""How a number is written for people: short, with a true minus sign, the same on every page.
+
+Every wing writes numbers through here, so a cell of the playground, a step of its arithmetic, a
+chance on the crystal check and a weight in a verdict's sum read alike.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+
+def format_number(value: float, *, signed: bool = False, decimals: int = 3) -> str:
+    """Short, readable text for one number: whole numbers without ".0", others to ``decimals``.
+
+    ``signed=True`` wraps negatives in brackets so they read well inside a sum, and a true
+    minus sign (−) is used throughout. NaN (a cell not computed yet) becomes empty text.
+
+    Examples
+    --------
+    >>> format_number(4.0), format_number(0.1111), format_number(-2, signed=True)
+    ('4', '0.111', '(−2)')
+    >>> format_number(2.46, decimals=1), format_number(float("nan"))
+    ('2.5', '')
+    """
+    value = float(value)
+    if math.isnan(value):
+        return ""
+    rounded = round(value, decimals)
+    if rounded == 0:
+        rounded = 0.0  # no "-0"
+    text = f"{int(rounded)}" if rounded.is_integer() else f"{rounded:.{decimals}f}".rstrip("0")
+    text = text.replace("-", "−")
+    return f"({text})" if signed and rounded < 0 else text
+
+
+def grid_texts(values: ArrayLike, write: Callable[[float], str] = format_number) -> list[list[str]]:
+    """Each cell of a 2-D grid as text, by ``write``; a value the grid repeats is written once
+    (grids repeat their values, and writing a number costs more than looking it up).
+
+    Examples
+    --------
+    >>> grid_texts(np.array([[1.0, 0.5], [1.0, np.nan]]))
+    [['1', '0.5'], ['1', '']]
+    """
+    written: dict[float, str] = {}
+    return [
+        [written[v] if v in written else written.setdefault(v, write(v)) for v in row]
+        for row in np.asarray(values, dtype=float).tolist()
+    ]
+
+
+def dims(shape: tuple[int, ...]) -> str:
+    """A grid's shape the way people write it, for messages and titles.
+
+    Examples
+    --------
+    >>> dims((28, 26))
+    '28×26'
+    """
+    return "×".join(str(n) for n in shape)
