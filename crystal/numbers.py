@@ -62,3 +62,29 @@ def dims(shape: tuple[int, ...]) -> str:
     '28×26'
     """
     return "×".join(str(n) for n in shape)
+
+
+def chance_text(p: float) -> str:
+    """A chance as every page writes it: whole percent, never 0 % or 100 %, which no model
+    trained on a few photos can know.
+
+    Examples
+    --------
+    >>> chance_text(0.0004), chance_text(0.074), chance_text(0.5), chance_text(0.9951)
+    ('< 1 %', '7 %', '50 %', '> 99 %')
+    """
+    percent = 100 * float(p)
+    if percent < 1:
+        return "< 1 %"
+    if percent > 99:
+        return "> 99 %"
+    return f"{percent:.0f} %"
+
+
+def chance_value(p: float) -> float:
+    """A chance as a file writes it: three decimals, never 0 or 1 (see :func:`chance_text`).
+
+    >>> chance_value(0.00004), chance_value(0.91234), chance_value(1.0)
+    (0.001, 0.912, 0.999)
+    """
+    return round(min(max(float(p), 0.001), 0.999), 3)

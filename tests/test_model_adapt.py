@@ -1,15 +1,21 @@
 """Teaching the model a lab's photos, on made features: the weighting, the re-fit, leave-one-out, and
 an adapted model that splits back into its base and its local photos."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from crystal.model.adapt import LocalPhoto, adapt, split, training_set
+from crystal.model.adapt import LocalPhoto, adapt, changed_verdicts, split, training_set
+from crystal.model.calibration import fit_calibration
+from crystal.model.card import HeldOutPhoto
 from crystal.model.familiarity import APPEARANCE_SIZE
 from crystal.model.fit import TrainingSet, fit, local_weight
 from crystal.model.store import ModelData, model_zip, read_model
 from crystal.model.views import PREDICTION_VIEWS
 from crystal.model.weights import CHANNELS
+
+from .cards import a_card
 
 rng = np.random.default_rng(0)
 
@@ -29,13 +35,15 @@ def base() -> ModelData:
     training = TrainingSet.from_photos(
         [pooled(label == "crystal", "base") for label in labels], labels, [PREDICTION_VIEWS] * len(labels)
     )
-    card = {
-        "threshold": 0.5,
-        "settings": {"c": 1.0},
-        "data": {"photos": [{"photo": f"p{i}", "sha256": f"{i:064x}"} for i in range(16)]},
-    }
+    scores = [6.0 if label == "crystal" else -6.0 for label in labels]  # as a nested leave-one-out gave them
+    card = a_card(16)
+    held_out = [HeldOutPhoto(f"p{i}.jpg", label, s, 0.5) for i, (label, s) in enumerate(zip(labels, scores))]
+    card = replace(card, evaluation=replace(card.evaluation, per_photo=held_out))
+    calibration = fit_calibration(np.array(scores), np.array([label == "crystal" for label in labels]))
+    entry = replace(card.calibration, slope=calibration.slope, intercept=calibration.intercept)
+    card = replace(card, calibration=entry)
     return ModelData(
-        fit(training, 1.0).weights,
+        replace(fit(training, 1.0), calibration=calibration),
         card,
         training,
         [f"{i:064x}" for i in range(16)],
@@ -75,21 +83,33 @@ def test_a_handful_of_their_photos_flips_a_verdict_the_base_got_wrong(base):
         ),
         1.0,
     )  # the same photos counting 1 each
-    assert unweighted.p_crystal(probe.rows.features) < taught.model.weights.p_crystal(probe.rows.features)
+    assert unweighted.score(probe.rows.features) < taught.model.weights.score(probe.rows.features)
 
 
-def test_leave_one_out_judges_each_local_photo_with_a_head_that_never_saw_it(base):
+def test_leave_one_out_judges_each_local_photo_with_a_head_and_a_calibration_that_never_saw_it(base):
     local = [their_photo(i, i % 2 == 0) for i in range(6)]
     taught = adapt(base, local)
-    for i, photo in enumerate(local):
-        rest = [p for j, p in enumerate(local) if j != i]
-        expected = fit(training_set(base, rest), 1.0).p_crystal(photo.rows.features)
+    scores = [
+        fit(training_set(base, local[:i] + local[i + 1 :]), 1.0).score(p.rows.features) for i, p in enumerate(local)
+    ]
+    base_scores = [photo.log_odds for photo in base.card.evaluation.per_photo]
+    truth = np.r_[
+        [photo.label == "crystal" for photo in base.card.evaluation.per_photo], [i % 2 == 0 for i in range(6)]
+    ]
+    for i, score in enumerate(scores):
+        others = np.r_[base_scores, scores]
+        keep = np.arange(len(others)) != 16 + i
+        expected = fit_calibration(others[keep], truth[keep]).chance(score)
         assert taught.held_out_p[i] == pytest.approx(expected)
     np.testing.assert_allclose(taught.base_p, [base.weights.p_crystal(p.rows.features) for p in local])
-    card = taught.model.card["adapted"]
-    assert card["leave_one_out"]["n"] == 6 and card["counts"] == {"crystal": 3, "no_crystal": 3}
-    assert card["leave_one_out"]["correct"] > card["base_model_on_the_same_photos"]["correct"]
-    assert [entry["sha256"] for entry in card["per_photo"]] == [photo.sha256 for photo in local]
+    card = taught.model.card.adapted
+    assert card.leave_one_out.n == 6 and card.counts == {"crystal": 3, "no_crystal": 3}
+    assert card.leave_one_out.correct > card.base_model_on_the_same_photos.correct
+    assert [entry.sha256 for entry in card.per_photo] == [photo.sha256 for photo in local]
+    changed = changed_verdicts(card, 0.5)
+    assert [photo.sha256 for photo in changed] == [
+        p.sha256 for p, q, r in zip(local, taught.held_out_p, taught.base_p) if (q >= 0.5) != (r >= 0.5)
+    ] and changed
 
 
 def test_their_photos_stop_being_unfamiliar_once_taught(base):
@@ -99,7 +119,7 @@ def test_their_photos_stop_being_unfamiliar_once_taught(base):
     assert Familiarity.fit(base.appearance).unfamiliar(photo.appearance)
     taught = adapt(base, [their_photo(i, i % 2 == 0) for i in range(4)])
     assert not Familiarity.fit(taught.model.appearance).unfamiliar(photo.appearance)
-    assert taught.model.card["unfamiliar"]["n"] == 20
+    assert taught.model.card.unfamiliar.n == 20
 
 
 def test_an_adapted_model_splits_back_into_its_base_and_photos_after_a_zip_round_trip(base):
@@ -111,7 +131,9 @@ def test_an_adapted_model_splits_back_into_its_base_and_photos_after_a_zip_round
     ]
     assert [p.label for p in photos] == [p.label for p in local]
     np.testing.assert_array_equal(mine.training.features, base.training.features.astype(np.float32))
-    assert mine.photo_sha256 == base.photo_sha256 and "adapted" not in mine.card
+    assert mine.photo_sha256 == base.photo_sha256 and mine.card.adapted is None
+    np.testing.assert_allclose(mine.weights.kernel, base.weights.kernel, atol=1e-5)  # the base head, given back
+    assert mine.weights.calibration == base.weights.calibration
     retaught = adapt(mine, photos)  # teaching goes on from the zip as if it had never stopped
     np.testing.assert_allclose(retaught.model.weights.kernel, adapt(base, local).model.weights.kernel, atol=1e-4)
 

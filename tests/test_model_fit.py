@@ -48,8 +48,24 @@ def test_a_photo_that_counts_more_moves_the_head_more():
 
 def test_cross_validation_groups_keep_both_classes():
     data = training_set()
-    p = cross_validated(data, 1.0)
-    assert p.shape == (10,) and ((p >= 0.5) == np.r_[np.ones(4), np.zeros(6)].astype(bool)).mean() >= 0.8
+    scores = cross_validated(data, 1.0)
+    assert scores.shape == (10,) and ((scores >= 0) == np.r_[np.ones(4), np.zeros(6)].astype(bool)).mean() >= 0.8
+
+
+@pytest.mark.parametrize("c", C_CHOICES)
+def test_the_fit_lands_on_the_optimum_of_its_objective(c):
+    """scikit-learn's documented objective, C·Σ wᵢ·log-loss + ½‖w‖², has a zero gradient at the fitted
+    weights: the optimum itself, which any machine's solver reaches, not a point its tolerance allows."""
+    data = training_set(weights=[1.0] * 9 + [3.0])
+    head = fit(data, c)
+    x = (data.features - data.features.mean(axis=0)) / (data.features.std(axis=0) + 1e-3)
+    crystal = data.labels == 1
+    sample_weight = data.weight * np.where(crystal, 0.5 / data.weight[crystal].sum(), 0.5 / data.weight[~crystal].sum())
+    sample_weight *= len(data.labels)
+    residual = sample_weight * (1 / (1 + np.exp(-(x @ head.kernel + head.bias))) - data.labels)
+    gradient = np.r_[c * x.T @ residual + head.kernel, c * residual.sum()]
+    scale = np.r_[c * np.abs(x).T @ np.abs(residual) + np.abs(head.kernel), c * np.abs(residual).sum()] + 1e-12
+    assert np.abs(gradient).max() <= 1e-4 * scale.max()
 
 
 def test_a_fold_never_sees_its_held_out_photo():

@@ -4,11 +4,14 @@ robustness table names the changes that miss a goal."""
 import numpy as np
 import pytest
 
+from crystal.model.card import Robustness, RobustnessRow
 from crystal.model.imaging import CHANGES
 from crystal.model.normalise import brightest_channel, brightness, dimmest_channel, local_contrast, normalise
 from crystal.model.robustness import with_robustness
 from crystal.vision.images import load_rgb
 from crystal.vision.samples import labelled_drops
+
+from .cards import a_card
 
 
 @pytest.fixture(scope="module")
@@ -56,22 +59,20 @@ def test_local_contrast_of_a_tighter_frame_matches_the_whole_frame(rgb):
 
 
 def test_the_table_goes_into_the_card_with_one_limit_naming_the_changes_that_miss_a_goal():
-    table = {
-        "n": 16,
-        "changes": [
-            {"change": "mirror", "flips": 0, "correct": 15},
-            {"change": "crop to 60% of frame", "flips": 5, "correct": 10},
-            {"change": "hue rotation", "flips": 1, "correct": 14},
-        ],
-    }
-    card = with_robustness(with_robustness({"limits": ["Only 16 photos."]}, table), table)  # replaced, not stacked
-    assert card["robustness"]["changes"] == table["changes"]
-    assert card["limits"][0] == "Only 16 photos." and len(card["limits"]) == 2
-    weak = card["limits"][1]
+    rows = [
+        RobustnessRow("mirror", 0, 15, []),
+        RobustnessRow("crop to 60% of frame", 5, 10, []),
+        RobustnessRow("hue rotation", 1, 14, []),
+    ]
+    table = Robustness("m", 16, ["upright"], rows)
+    card = with_robustness(with_robustness(a_card(limits=["Only 16 photos."]), table), table)  # replaced, not stacked
+    assert card.robustness.changes == rows
+    assert card.limits[0] == "Only 16 photos." and len(card.limits) == 2
+    weak = card.limits[1]
     assert "mirror" not in weak  # meets both goals
     assert "crop to 60% of frame (5 changed, 10 right)" in weak  # too many flips
     assert "hue rotation (1 changed, 14 right)" in weak  # too few right
-    assert with_robustness(card, {"n": 16, "changes": table["changes"][:1]})["limits"] == ["Only 16 photos."]
+    assert with_robustness(card, Robustness("m", 16, ["upright"], rows[:1])).limits == ["Only 16 photos."]
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])

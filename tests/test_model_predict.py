@@ -59,8 +59,13 @@ def test_a_zip_of_the_model_predicts_the_same(model, crystal_rgb, tmp_path):
 
 
 def test_the_shipped_head_is_the_fit_of_the_shipped_features(model):
-    refit = fit(model.data.training, model.card["settings"]["c"]).weights
-    np.testing.assert_allclose(refit.kernel, model.weights.kernel, rtol=1e-4, atol=1e-5)
+    """Refitted on any machine, the head lands on the same optimum (Newton's method stops within
+    TOLERANCE of it per weight), so its scores on the training rows agree within what that and the
+    float32 storage allow: 512 weights off by TOLERANCE each on standardised features of a few
+    units move a score by well under 1e-3; the solver's path or the CPU's summation order do not."""
+    training = model.data.training
+    refit = fit(training, model.card.settings.c)
+    np.testing.assert_allclose(refit.log_odds(training.features), model.weights.log_odds(training.features), atol=1e-3)
 
 
 @pytest.mark.parametrize("photo", sorted((OTHER_LABS_DIR / "diamond" / "crystal").glob("*.jpg")), ids=lambda p: p.name)
@@ -71,7 +76,7 @@ def test_another_labs_crystals_are_found(model, photo):
 
 def test_the_verdict_adds_up_from_its_features_and_keeps_the_strongest_ones_maps(model, crystal_rgb):
     """Value × weight over the 512 features plus the bias is the head's log-odds (Keras), and the
-    chance is a two-score softmax (Keras' Softmax) of (log-odds, 0); the kept maps are the backbone's
+    chance is a two-score softmax (Keras' Softmax) of (calibrated log-odds, 0); the kept maps are the backbone's
     own block4_conv3 maps of the upright view, recomputed here with Keras' VGG16 model."""
     import keras
 
@@ -81,7 +86,8 @@ def test_the_verdict_adds_up_from_its_features_and_keeps_the_strongest_ones_maps
     p = model.predict(crystal_rgb, explain=False)
     contributions = model.weights.contributions(p.pooled)
     assert contributions.sum() + model.weights.bias == pytest.approx(p.log_odds, abs=1e-3)
-    assert float(keras.layers.Softmax()(np.array([[p.log_odds, 0.0]]))[0, 0]) == pytest.approx(p.p_crystal, abs=1e-6)
+    calibrated = model.weights.calibration.slope * p.log_odds + model.weights.calibration.intercept
+    assert float(keras.layers.Softmax()(np.array([[calibrated, 0.0]]))[0, 0]) == pytest.approx(p.p_crystal, abs=1e-6)
     towards, away = strongest(contributions, 3)
     assert list(p.feature_maps) == towards + away and all(contributions[c] > 0 for c in towards)
     maps = np.asarray(model.backbone(network_input(p.view)))[0]

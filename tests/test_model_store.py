@@ -21,6 +21,8 @@ from crystal.model.store import (
 from crystal.model.views import PREDICTION_VIEWS
 from crystal.model.weights import CHANNELS
 
+from .cards import a_card
+
 
 @pytest.fixture(scope="module")
 def parts():
@@ -28,8 +30,8 @@ def parts():
     labels = ["crystal", "crystal", "no_crystal", "no_crystal"]
     training = TrainingSet.from_photos([rng.normal(size=(2, CHANNELS)) for _ in labels], labels, [PREDICTION_VIEWS] * 4)
     return ModelData(
-        fit(training, 1.0).weights,
-        {"threshold": 0.5, "limits": ["few"]},
+        fit(training, 1.0),
+        a_card(4),
         training,
         ["a" * 64, "b" * 64, "c" * 64, "d" * 64],
         rng.random((4, APPEARANCE_SIZE)).astype(np.float32),
@@ -92,7 +94,16 @@ def pickled_npz() -> bytes:
 
 @pytest.mark.parametrize(
     "case",
-    ["not a zip", "head missing", "card not JSON", "head pickled", "wrong shapes", "features truncated", "empty"],
+    [
+        "not a zip",
+        "head missing",
+        "card not JSON",
+        "head pickled",
+        "wrong shapes",
+        "no calibration",
+        "features truncated",
+        "empty",
+    ],
 )
 def test_damaged_or_foreign_models_are_refused_in_words(parts, case):
     data = {
@@ -101,7 +112,19 @@ def test_damaged_or_foreign_models_are_refused_in_words(parts, case):
         "card not JSON": damaged(parts, CARD_FILE, b"{not json"),
         "head pickled": damaged(parts, HEAD_FILE, pickled_npz()),
         "wrong shapes": damaged(
-            parts, HEAD_FILE, npz(mean=np.ones(3), variance=np.ones(3), kernel=np.ones(3), bias=np.float32(0))
+            parts,
+            HEAD_FILE,
+            npz(
+                mean=np.ones(3),
+                variance=np.ones(3),
+                kernel=np.ones(3),
+                bias=np.float32(0),
+                calibration_slope=1.0,
+                calibration_intercept=0.0,
+            ),
+        ),
+        "no calibration": damaged(
+            parts, HEAD_FILE, npz(mean=np.ones(512), variance=np.ones(512), kernel=np.ones(512), bias=np.float32(0))
         ),
         "features truncated": damaged(parts, FEATURES_FILE, b"PK\x03\x04"),
         "empty": b"",
@@ -110,8 +133,8 @@ def test_damaged_or_foreign_models_are_refused_in_words(parts, case):
         read_model(data)
 
 
-def test_a_missing_folder_says_how_to_train_one(tmp_path):
-    with pytest.raises(ModelFileError, match="python -m crystal train"):
+def test_a_missing_folder_is_named(tmp_path):
+    with pytest.raises(ModelFileError, match="no such folder or zip file"):
         read_model(tmp_path / "nothing-here")
     (tmp_path / "half").mkdir()
     (tmp_path / "half" / HEAD_FILE).write_bytes(b"x")

@@ -54,18 +54,18 @@ def test_train_writes_a_model_folder_with_a_card_per_folder_and_reuses_cached_fe
     assert len(tiny_backbone) == 6 * len(TRAINING_VIEWS)  # every view of every photo, once
     model = read_model(out)
     card = model.card
-    assert card["evaluation"]["n"] == 6 and len(card["evaluation"]["per_folder"]) == 2
-    assert [p["sha256"] for p in card["data"]["photos"]] == model.photo_sha256
+    assert card.evaluation.figure.n == 6 and len(card.evaluation.per_folder) == 2
+    assert [p.sha256 for p in card.data.photos] == model.photo_sha256
     assert model.training.features.shape == (6 * len(TRAINING_VIEWS), CHANNELS)
     assert "leave-one-out" in capsys.readouterr().out
     # the lab's two photos count as much as the four base photos together, each named by hash and path
-    assert model.local.tolist() == [False] * 4 + [True] * 2 == [p["local"] for p in card["data"]["photos"]]
+    assert model.local.tolist() == [False] * 4 + [True] * 2 == [p.local for p in card.data.photos]
     np.testing.assert_allclose(np.bincount(model.training.photo, weights=model.training.weight), [1] * 4 + [2] * 2)
-    assert card["data"]["counts_per_folder"][folders[1].as_posix()] == {"crystal": 0, "no_crystal": 2}
-    assert [p["path"] for p in card["evaluation"]["per_photo"]][-2:] == sorted(
-        path.as_posix() for path in folders[1].glob("*/*")
+    assert [(p.folder, p.label) for p in card.data.photos][-2:] == [(folders[1].as_posix(), "no_crystal")] * 2
+    assert [p.photo for p in card.evaluation.per_photo][-2:] == sorted(
+        f"{path.parent.name}/{path.name}" for path in folders[1].glob("*/*")
     )
-    assert card["unfamiliar"]["n"] == 6 and model.appearance.shape[0] == 6
+    assert card.unfamiliar.n == 6 and model.appearance.shape[0] == 6
 
     tiny_backbone.clear()
     assert train.main([str(folders[0]), str(folders[1]), "--out", str(tmp_path / "again")]) == 0

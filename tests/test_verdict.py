@@ -5,24 +5,55 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from crystal.model.verdict import CSV_HEADER, confidence_words, results_csv, scale_region, tile_heat
+from crystal.model.dataset import LABELS
+from crystal.model.verdict import CSV_HEADER, headline, results_csv, scale_region, sureness, tile_heat
+from crystal.numbers import chance_text, chance_value
 
 
 @pytest.mark.parametrize(
-    ("p", "threshold", "words"),
+    ("p", "unfamiliar", "drop_found", "sure"),
     [
-        (0.99, 0.5, "very sure"),
-        (0.01, 0.5, "very sure"),
-        (0.75, 0.5, "fairly sure"),
-        (0.52, 0.5, "unsure: worth a look by eye"),
-        # With a low threshold the scale stretches: 0.6 is halfway from 0.2 to 1.
-        (0.6, 0.2, "fairly sure"),
-        (0.19, 0.2, "unsure: worth a look by eye"),
+        (0.95, False, True, "very"),  # 95 % that "crystal" is right
+        (0.05, False, True, "very"),  # 95 % that "no crystal" is right
+        (0.9, False, True, "very"),  # the bounds are "at least"
+        (0.75, False, True, "fairly"),
+        (0.3, False, True, "fairly"),
+        (0.69, False, True, "not"),
+        (0.5, False, True, "not"),
+        (0.001, True, True, "not"),  # unfamiliar: never sure, however extreme
+        (0.999, False, False, "not"),  # no drop found: the same
     ],
 )
-def test_confidence_follows_distance_from_threshold(p, threshold, words):
-    assert confidence_words(p, threshold) == words
+def test_sureness_follows_the_calibrated_chance_and_the_evidence(p, unfamiliar, drop_found, sure):
+    assert sureness(p, 0.5, unfamiliar=unfamiliar, drop_found=drop_found) == sure
+
+
+@given(p=st.floats(0, 1), unfamiliar=st.booleans(), drop_found=st.booleans(), label=st.sampled_from(LABELS))
+def test_a_photo_the_model_cannot_judge_is_never_called_sure(p, unfamiliar, drop_found, label):
+    sure = sureness(p, 0.5, unfamiliar=unfamiliar, drop_found=drop_found)
+    words = headline(label, p, sure, unfamiliar=unfamiliar, drop_found=drop_found)
+    if unfamiliar or not drop_found:
+        assert "sure" not in (words.title + words.text).lower()
+    if unfamiliar:
+        assert words.tone == "caution" and "leans towards" in words.text and "teach" in words.text
+    assert chance_text(p) in words.text
+
+
+@pytest.mark.parametrize(
+    ("p", "text", "value"),
+    [
+        (0.0, "< 1 %", 0.001),
+        (0.0049, "< 1 %", 0.005),
+        (0.5, "50 %", 0.5),
+        (0.9951, "> 99 %", 0.995),
+        (1.0, "> 99 %", 0.999),
+    ],
+)
+def test_one_rounding_rule_never_says_0_or_100(p, text, value):
+    assert chance_text(p) == text and chance_value(p) == value
 
 
 def test_tile_heat_places_each_tile_over_its_own_pixels():
@@ -44,12 +75,12 @@ def test_scale_region_rounds_to_pixels():
 def test_results_csv_reads_back_with_the_cli_columns_first():
     text = results_csv(
         [
-            ("a, b.jpg", "crystal", 0.912345, True, "adapted", "crystal"),
-            ("c.png", "no_crystal", 0.0, False, "shipped", ""),
+            ("a, b.jpg", "crystal", 0.912345, True, "not", "adapted", "crystal"),
+            ("c.png", "no_crystal", 0.0, False, "very", "shipped", ""),
         ]
     )
     rows = list(csv.reader(io.StringIO(text)))
-    assert tuple(rows[0][:4]) == CSV_HEADER == ("path", "label", "p_crystal", "unfamiliar")
-    assert rows[0][4:] == ["model", "your_label"]
-    assert rows[1] == ["a, b.jpg", "crystal", "0.9123", "yes", "adapted", "crystal"]
-    assert rows[2] == ["c.png", "no_crystal", "0.0000", "no", "shipped", ""]
+    assert tuple(rows[0][:5]) == CSV_HEADER == ("path", "label", "p_crystal", "unfamiliar", "sure")
+    assert rows[0][5:] == ["model", "your_label"]
+    assert rows[1] == ["a, b.jpg", "crystal", "0.912", "yes", "not", "adapted", "crystal"]
+    assert rows[2] == ["c.png", "no_crystal", "0.001", "no", "very", "shipped", ""]

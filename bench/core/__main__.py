@@ -19,6 +19,8 @@ SECTIONS = {
     "features": ("bench.core.features", "run"),
     "crystal": ("bench.core.crystal_check", "run"),
     "adapt": ("bench.core.adapt", "run"),
+    "nested": ("bench.core.adapt", "run_nested"),
+    "calibration": ("bench.core.calibration", "run"),
     "learn": ("bench.core.learn", "run"),
     "training": ("bench.core.crystal_check", "run_training"),
 }

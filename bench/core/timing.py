@@ -21,7 +21,12 @@ class Measurement:
     def row(self) -> str:
         ratio = ""
         if self.baseline is not None and self.value > 0:
-            ratio = f"  ({self.baseline / self.value:.1f}x better than baseline {_fmt(self.baseline, self.unit)})"
+            times, word = (
+                (self.baseline / self.value, "better")
+                if self.baseline >= self.value
+                else (self.value / self.baseline, "worse")
+            )
+            ratio = f"  ({times:.1f}x {word} than baseline {_fmt(self.baseline, self.unit)})"
         note = f"  [{self.note}]" if self.note else ""
         return f"{self.name:<48} {_fmt(self.value, self.unit):>12}{ratio}{note}"
 

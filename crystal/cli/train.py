@@ -59,13 +59,21 @@ def main(argv: list[str] | None = None) -> int:
 
         card = run_with_robustness(run, progress)
     save_model(args.out, run.model(card))
-    loo = card["evaluation"]
+    loo, calibration = card.evaluation, card.calibration
+    print(f"leave-one-out: {loo.figure.words()} right")
     print(
-        f"leave-one-out: {loo['correct']} of {loo['n']} correct; "
-        + "; ".join(f"{lab['source']}: {lab['correct']} of {lab['n']}" for lab in card["other_labs"])
+        f"calibrated chances, by leave-one-out over {calibration.after.n} photos: Brier score "
+        f"{calibration.before.brier:.3f} -> {calibration.after.brier:.3f}, log-loss "
+        f"{calibration.before.log_loss:.3f} -> {calibration.after.log_loss:.3f}"
     )
-    if len(loo["per_folder"]) > 1:
-        print("per folder: " + "; ".join(f"{f['folder']}: {f['correct']} of {f['n']}" for f in loo["per_folder"]))
+    for lab in card.other_labs:
+        print(
+            f"{lab.source}: {lab.figure.words()} right, {lab.unfamiliar} unfamiliar, {lab.wrong_and_very_sure} wrong "
+            f"and very sure; Brier {lab.before.brier:.3f} -> {lab.after.brier:.3f}, log-loss "
+            f"{lab.before.log_loss:.3f} -> {lab.after.log_loss:.3f}"
+        )
+    if len(loo.per_folder) > 1:
+        print("per folder: " + "; ".join(f"{f.folder}: {f.figure.words()}" for f in loo.per_folder))
     print(f"wrote {args.out} in {time.perf_counter() - start:.0f} s")
     return 0
 

@@ -4,8 +4,8 @@ With 16 labelled photos we know *whether* a drop holds a crystal, never *where*,
 fill a few cells of the feature grid or many. So the head asks, for each of the backbone's 512
 features, "how strongly does this pattern appear anywhere in the drop?": the mean of its
 :data:`TOP_K` strongest cells (a few cells rather than one, so a single speck of dust cannot decide
-alone). One dense layer with a sigmoid turns those 512 numbers into the chance of a crystal:
-about as much as a few hundred training pictures can fit.
+alone). One dense layer turns those 512 numbers into a score, and its calibration and a sigmoid turn the
+score into the chance of a crystal: about as much as a few hundred training pictures can fit.
 
 The same Keras model gives all three answers the page shows:
 
@@ -58,15 +58,19 @@ def build_pooling() -> keras.Model:
 
 
 def build_head(weights: HeadWeights) -> keras.Model:
-    """maps -> chance of a crystal, with the learned ``weights`` in place."""
+    """maps -> calibrated chance of a crystal, with the learned ``weights`` in place: the head's
+    score (``log_odds``), then its calibration (``calibrated``: slope × score + intercept), then a
+    sigmoid."""
     maps = keras.Input((None, None, CHANNELS), name="maps")
     pooled = maps
     for layer in pooling_layers():
         pooled = layer(pooled)
     standardised = layers.Normalization(mean=weights.mean, variance=weights.variance, name="standardised")(pooled)
-    dense = layers.Dense(1, name="log_odds")
-    p_crystal = layers.Activation("sigmoid", name="p_crystal")(dense(standardised))
+    dense, calibrated = layers.Dense(1, name="log_odds"), layers.Dense(1, name="calibrated")
+    p_crystal = layers.Activation("sigmoid", name="p_crystal")(calibrated(dense(standardised)))
     dense.set_weights([np.asarray(weights.kernel, np.float32)[:, None], np.array([weights.bias], np.float32)])
+    calibration = weights.calibration
+    calibrated.set_weights([np.array([[calibration.slope]], np.float32), np.array([calibration.intercept], np.float32)])
     return keras.Model(maps, p_crystal, name="head")
 
 

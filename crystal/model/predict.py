@@ -7,8 +7,11 @@ The pipeline, top-down:
    :data:`~crystal.model.views.PREDICTION_VIEWS`: grey, normalised, the drop's long side at 448
    pixels, blanked outside the drop, upright and half-turned;
 3. the backbone gives each view's ``block4_conv3`` maps, and the head (:mod:`~crystal.model.head`)
-   turns them into log-odds, each cell's score and Grad-CAM; the verdict averages the views'
-   log-odds, and the half-turned view's maps are turned back and averaged with the upright one's.
+   pools them into 512 features, scores each cell and makes Grad-CAM; the half-turned view's maps
+   are turned back and averaged with the upright one's;
+4. the verdict is the head's arithmetic on the pooled features (:class:`~crystal.model.weights.HeadWeights`:
+   the views' log-odds averaged, then calibrated), the sureness its wording rule
+   (:func:`~crystal.model.verdict.sureness`).
 
 The maps are kept at the model's own resolution; :meth:`Prediction.gradcam_on` and
 :meth:`Prediction.tile_region` place them over the photo at whatever size it is shown.
@@ -25,11 +28,11 @@ from crystal.model.dataset import LABELS
 from crystal.model.drop import Drop, find_drop
 from crystal.model.familiarity import Familiarity, appearance
 from crystal.model.features import CELL, FeatureMaker, shared_backbone
-from crystal.model.fit import THRESHOLD
 from crystal.model.normalise import working_shape
 from crystal.model.store import ModelData
+from crystal.model.verdict import sureness
 from crystal.model.views import AS_TAKEN, PREDICTION_VIEWS, View, render
-from crystal.model.weights import sigmoid, strongest
+from crystal.model.weights import strongest
 
 MAP_STEP = CELL // 2  # working pixels per Grad-CAM value: block4_conv3 comes before the head's pooling
 SHOWN_FEATURES = 3
@@ -40,9 +43,10 @@ SHOWN_FEATURES = 3
 class Prediction:
     """A verdict and where it came from; the maps cover the drop's box as the model saw it."""
 
-    p_crystal: float
+    p_crystal: float  # calibrated
     label: str  # "crystal" or "no_crystal"
-    log_odds: float
+    sure: str  # "very", "fairly" or "not" (crystal.model.verdict.sureness)
+    log_odds: float  # the head's score, before calibration
     pooled: np.ndarray  # (views, 512): the head's inputs for each of PREDICTION_VIEWS
     appearance: np.ndarray  # how the photo looks as taken (crystal.model.familiarity)
     unfamiliar: bool  # it looks unlike every photo the model learned from
@@ -82,6 +86,7 @@ class Verdict:
     p_crystal: float
     label: str
     unfamiliar: bool
+    sure: str
 
 
 class CrystalModel:
@@ -92,7 +97,7 @@ class CrystalModel:
         from crystal.model.head import Explainer, build_crystal_model
 
         self.data, self.weights, self.card = data, data.weights, data.card
-        self.threshold = float(data.card.get("threshold", THRESHOLD))
+        self.threshold = data.card.threshold
         self.familiarity = Familiarity.fit(data.appearance)
         self.backbone = shared_backbone()
         self.maps = FeatureMaker(self.backbone).maps
@@ -102,11 +107,14 @@ class CrystalModel:
     def label(self, p_crystal: float) -> str:
         return LABELS[0] if p_crystal >= self.threshold else LABELS[1]
 
-    def judge(self, pooled: np.ndarray, description: np.ndarray) -> Verdict:
+    def judge(self, pooled: np.ndarray, description: np.ndarray, drop_found: bool = True) -> Verdict:
         """The verdict on a photo another model has checked: its pooled features and appearance
         (a :class:`Prediction`'s) are all the head needs, so no backbone pass is made."""
-        p = self.weights.p_crystal(pooled)
-        return Verdict(p, self.label(p), self.familiarity.unfamiliar(description))
+        p, unfamiliar = self.weights.p_crystal(pooled), self.familiarity.unfamiliar(description)
+        return Verdict(p, self.label(p), unfamiliar, self.sureness(p, unfamiliar, drop_found))
+
+    def sureness(self, p_crystal: float, unfamiliar: bool, drop_found: bool) -> str:
+        return sureness(p_crystal, self.threshold, unfamiliar=unfamiliar, drop_found=drop_found)
 
     def predict(self, rgb: np.ndarray, *, explain: bool = True) -> Prediction:
         """Judge one RGB uint8 photo; ``explain`` adds Grad-CAM (the head's gradients only: cheap)."""
@@ -118,18 +126,20 @@ class CrystalModel:
             if view == AS_TAKEN:  # the view the maps are drawn from
                 upright = (picture, maps)
             views.append((view, self.explain(maps, gradcam=explain)))
-        log_odds = float(np.mean([explanation.log_odds for _, explanation in views]))
         pooled = np.stack([explanation.pooled for _, explanation in views])
         towards, away = strongest(self.weights.contributions(pooled), SHOWN_FEATURES)
-        p = float(sigmoid(log_odds))
+        log_odds = self.weights.score(pooled)  # the head's arithmetic in NumPy, as every other chance is made
+        p = self.weights.p_crystal(pooled)
         box, description = drop.box, appearance(rgb, drop)
+        unfamiliar = self.familiarity.unfamiliar(description)
         return Prediction(
             p_crystal=p,
             label=self.label(p),
+            sure=self.sureness(p, unfamiliar, drop.found),
             log_odds=log_odds,
             pooled=pooled,
             appearance=description,
-            unfamiliar=self.familiarity.unfamiliar(description),
+            unfamiliar=unfamiliar,
             drop=drop,
             working=working_shape(box[2] - box[0], box[3] - box[1], AS_TAKEN.long_side),
             tile_scores=_upright_mean([(view, e.cell_scores) for view, e in views]),

@@ -8,29 +8,34 @@ count :func:`~crystal.model.fit.local_weight` each, as photos taught on the page
    the robustness report and adding a folder compute only photos not seen before;
 2. nested leave-one-out (:func:`~crystal.model.fit.nested_leave_one_out`) says how well heads
    fitted this way judge photos they never saw;
-3. the penalty is chosen by leave-one-out over all photos and the shipped head fitted on them all;
-4. photos in ``judge`` folders (another lab's, say) are only judged, never trained on;
-5. the familiarity rule (:mod:`~crystal.model.familiarity`) is set on the training photos'
+3. the held-out scores calibrate the chances (:mod:`~crystal.model.calibration`): the shipped head's
+   calibration is fitted on all of them, and each fold's on all but its own photo, so the figures
+   on the card are calibrated chances of photos neither the head nor the calibration saw;
+4. the penalty is chosen by cross-validation over all photos and the shipped head fitted on them all;
+5. photos in ``judge`` folders (another lab's, say) are only judged, never trained on;
+6. the familiarity rule (:mod:`~crystal.model.familiarity`) is set on the training photos'
    appearance, and the judged photos are checked against it.
 """
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from crystal.model import card as cards
+from crystal.model.calibration import Scores, fit_calibration, leave_one_out_calibrations, sigmoid
 from crystal.model.dataset import LABELS, Photo, labelled_photos
 from crystal.model.drop import find_drop
 from crystal.model.familiarity import Familiarity, appearance
 from crystal.model.features import LAYER, SOURCE, FeatureCache, FeatureMaker
 from crystal.model.fit import (
     C_CHOICES,
-    FittedHead,
+    THRESHOLD,
     Fold,
     TrainingSet,
     choose_c,
@@ -41,7 +46,9 @@ from crystal.model.fit import (
 from crystal.model.head import TOP_K
 from crystal.model.store import ModelData
 from crystal.model.synthetic import CRYSTAL_SIZES
+from crystal.model.verdict import sureness
 from crystal.model.views import AS_TAKEN, DRAWN_PER_KIND, PREDICTION_VIEWS, TRAINING_SIDES, TRAINING_VIEWS, TURNS, View
+from crystal.model.weights import HeadWeights
 from crystal.vision.backbone import source_by_key
 from crystal.vision.images import load_rgb
 
@@ -72,11 +79,19 @@ TUNED = (
     "look-alikes were chosen by comparing settings on these same photos, by leave-one-out; the drawn crystals "
     "were added after the model had failed on the other lab's photos below, and checked on them, so those "
     "photos are no longer a fully independent test. The 'unfamiliar' rule's descriptors were also chosen after seeing "
-    "those photos. The penalty is chosen inside each leave-one-out fold."
+    "those photos. The penalty is chosen inside each leave-one-out fold, and the calibration of each held-out "
+    "photo's chance is fitted without that photo. The words 'very sure' and 'fairly sure' (a calibrated chance "
+    "of 9 and 7 in 10 of being right) were fixed before any figure was looked at."
 )
 
 
 DATA_SOURCE = "one lab's imager (public bklim5/keras protein-crystallization set)"
+CALIBRATION_METHOD = (
+    "The head's own chances were extreme (0.000 or 1.000 for nearly every photo), so its score is divided by a "
+    "temperature before it becomes a chance (temperature scaling), fitted on each photo's score from a model that "
+    "never saw it, with Platt's targets for small sets ((n + 1) / (n + 2) rather than 1, 1 / (n + 2) rather than 0). "
+    "It changes how sure the model says it is, never which way it decides."
+)
 
 
 @dataclass(frozen=True)
@@ -87,20 +102,15 @@ class TrainingRun:
     local: np.ndarray  # (photos,) bool: from a folder after the first
     appearance: np.ndarray  # (photos, APPEARANCE_SIZE)
     training: TrainingSet
-    folds: list[Fold]
+    folds: list[Fold]  # each fold's head calibrated without its photo
     c: float
-    head: FittedHead
-    card: dict
+    head: HeadWeights  # calibrated
+    card: cards.ModelCard
 
-    def model(self, card: dict | None = None) -> ModelData:
+    def model(self, card: cards.ModelCard | None = None) -> ModelData:
         """What a model folder stores of this run (with ``card`` in place of the run's own)."""
         return ModelData(
-            self.head.weights,
-            card or self.card,
-            self.training,
-            [p.sha256 for p in self.photos],
-            self.appearance,
-            self.local,
+            self.head, card or self.card, self.training, [p.sha256 for p in self.photos], self.appearance, self.local
         )
 
 
@@ -124,13 +134,31 @@ def photo_features(
     return out
 
 
-def photo_appearances(photos: Sequence[Photo]) -> np.ndarray:
-    """(photos, APPEARANCE_SIZE): how each photo looks as taken (:func:`~crystal.model.familiarity.appearance`)."""
-    descriptions = []
+def photo_looks(photos: Sequence[Photo]) -> tuple[np.ndarray, np.ndarray]:
+    """How each photo looks as taken, (photos, APPEARANCE_SIZE) (:func:`~crystal.model.familiarity.appearance`),
+    and whether a drop was found in it, (photos,) bool."""
+    descriptions, found = [], []
     for photo in photos:
         rgb = load_rgb(photo.path)
-        descriptions.append(appearance(rgb, find_drop(rgb)))
-    return np.stack(descriptions)
+        drop = find_drop(rgb)
+        descriptions.append(appearance(rgb, drop))
+        found.append(drop.found)
+    return np.stack(descriptions), np.array(found)
+
+
+def calibrated(folds: Sequence[Fold], truth: np.ndarray) -> tuple[list[Fold], cards.CalibrationEntry]:
+    """Each fold's head with the calibration fitted without its photo, and the card's entry."""
+    log_odds = np.array([fold.log_odds for fold in folds])
+    folds = [
+        replace(fold, head=replace(fold.head, calibration=calibration))
+        for fold, calibration in zip(folds, leave_one_out_calibrations(log_odds, truth))
+    ]
+    shipped = fit_calibration(log_odds, truth)
+    before, after = sigmoid(log_odds), np.array([fold.p_crystal for fold in folds])
+    entry = cards.CalibrationEntry(
+        CALIBRATION_METHOD, shipped.slope, shipped.intercept, Scores.of(before, truth), Scores.of(after, truth)
+    )
+    return folds, entry
 
 
 def train(
@@ -144,6 +172,7 @@ def train(
     labelled photos in ``judge`` without training on them."""
     start = time.perf_counter()
     photos = labelled_photos(folders)
+    truth = np.array([photo.label == LABELS[0] for photo in photos])
     local = np.array([photo.folder != Path(folders[0]) for photo in photos])
     weight = local_weight(int((~local).sum()), int(local.sum()))
     maker = FeatureMaker()
@@ -151,151 +180,137 @@ def train(
     training = TrainingSet.from_photos(
         features, [p.label for p in photos], [TRAINING_VIEWS] * len(photos), np.where(local, weight, 1.0)
     )
-    description = photo_appearances(photos)
+    description, found = photo_looks(photos)
     progress("nested leave-one-out ...")
-    folds = nested_leave_one_out(training)
+    folds, calibration = calibrated(nested_leave_one_out(training), truth)
     c = choose_c(training)
-    head = fit(training, c)
+    head = replace(fit(training, c), calibration=fit_calibration(np.array([f.log_odds for f in folds]), truth))
     rule = Familiarity.fit(description)
     other_labs = [judged(folder, head, rule, maker, cache, progress) for folder in judge]
-    card = model_card(photos, local, weight, folds, c, rule, other_labs, seconds=time.perf_counter() - start)
+    loo = evaluation(photos, folds, rule.held_out > rule.threshold, found)
+    card = model_card(photos, local, weight, loo, c, calibration, rule, other_labs, time.perf_counter() - start)
     return TrainingRun(photos, local, description, training, folds, c, head, card)
 
 
 def judged(
     folder: Path,
-    head: FittedHead,
+    head: HeadWeights,
     rule: Familiarity,
     maker: FeatureMaker,
     cache: FeatureCache | None,
     progress: Callable[[str], None],
-) -> dict:
+) -> cards.OtherLab:
     """How the head does on a labelled folder it was not trained on: the card's 'other lab' entry."""
     photos = labelled_photos([folder], for_training=False)
-    p = np.array([head.p_crystal(f) for f in photo_features(photos, PREDICTION_VIEWS, maker, cache, progress)])
-    unfamiliar = [rule.unfamiliar(description) for description in photo_appearances(photos)]
-    result = cards.evaluate(p, np.array([photo.label == LABELS[0] for photo in photos]))
+    truth = np.array([photo.label == LABELS[0] for photo in photos])
+    features = photo_features(photos, PREDICTION_VIEWS, maker, cache, progress)
+    scores = np.array([head.score(f) for f in features])
+    p = head.calibration.chance(scores)
+    descriptions, found = photo_looks(photos)
+    unfamiliar = [rule.unfamiliar(description) for description in descriptions]
+    sure = [sureness(q, THRESHOLD, unfamiliar=u, drop_found=f) for q, u, f in zip(p, unfamiliar, found)]
     labels = {photo.label for photo in photos}
-    description = (
-        "all with crystals"
-        if labels == {LABELS[0]}
-        else "all without crystals"
-        if labels == {LABELS[1]}
-        else f"{sum(photo.label == LABELS[0] for photo in photos)} with crystals"
-    )
-    return {
-        "source": f"Another lab's photos ({folder.as_posix()})",
-        "description": description,
-        "n": result["n"],
-        "correct": result["correct"],
-        "interval": result["interval"],
-        "unfamiliar": int(sum(unfamiliar)),
-        "per_photo": [
-            {"photo": photo.name, "label": photo.label, "p_crystal": round(float(q), 4), "unfamiliar": flag}
-            for photo, q, flag in zip(photos, p, unfamiliar)
+    counted = f"{int(truth.sum())} with crystals"
+    description = {frozenset(LABELS[:1]): "all with crystals", frozenset(LABELS[1:]): "all without crystals"}
+    wrong = (p >= THRESHOLD) != truth
+    return cards.OtherLab(
+        source=f"Another lab's photos ({folder.as_posix()})",
+        description=description.get(frozenset(labels), counted),
+        figure=cards.evaluate(p, truth).figure,
+        unfamiliar=int(sum(unfamiliar)),
+        before=Scores.of(sigmoid(scores), truth),
+        after=Scores.of(p, truth),
+        wrong_and_very_sure=int(sum(w and s == "very" for w, s in zip(wrong, sure))),
+        per_photo=[
+            cards.JudgedPhoto(photo.name, photo.label, round(float(q), 4), bool(u), s)
+            for photo, q, u, s in zip(photos, p, unfamiliar, sure)
         ],
-    }
+    )
 
 
 def _counts(photos: Sequence[Photo]) -> dict[str, int]:
     return {label: sum(p.label == label for p in photos) for label in LABELS}
 
 
-def _figures(photos: Sequence[Photo], folds: Sequence[Fold]) -> dict:
+def evaluation(
+    photos: Sequence[Photo], folds: Sequence[Fold], unfamiliar: np.ndarray, found: np.ndarray
+) -> cards.Evaluation:
+    """Nested leave-one-out on calibrated chances, over all photos, per folder and per photo; a photo
+    is unfamiliar when the familiarity rule, set with it held out, flags it."""
     truth = np.array([photo.label == LABELS[0] for photo in photos])
-    return cards.evaluate(np.array([fold.p_crystal for fold in folds]), truth)
+    p = np.array([fold.p_crystal for fold in folds])
+    sure = [sureness(q, THRESHOLD, unfamiliar=u, drop_found=f) for q, u, f in zip(p, unfamiliar, found)]
+    folders = list(dict.fromkeys(photo.folder.as_posix() for photo in photos))
+    in_folder = {folder: np.array([photo.folder.as_posix() == folder for photo in photos]) for folder in folders}
+    return replace(
+        cards.evaluate(p, truth),
+        method="nested leave-one-out: each photo held out with all its views; the penalty chosen by 4-fold "
+        "cross-validation over the other photos alone; the held-out photo judged as a prediction judges it, on "
+        f"{' and '.join(v.name for v in PREDICTION_VIEWS)}; its chance calibrated by a calibration fitted on the "
+        "other photos' held-out scores",
+        per_folder=[
+            cards.FolderFigure(folder, cards.evaluate(p[rows], truth[rows]).figure)
+            for folder, rows in in_folder.items()
+        ],
+        per_photo=[
+            cards.HeldOutPhoto(photo.name, photo.label, round(fold.log_odds, 4), round(fold.p_crystal, 4))
+            for photo, fold in zip(photos, folds)
+        ],
+        wrong_and_very_sure=int(sum(s == "very" and (q >= THRESHOLD) != y for s, q, y in zip(sure, p, truth))),
+    )
 
 
 def model_card(
     photos: Sequence[Photo],
     local: np.ndarray,
     weight: float,
-    folds: Sequence[Fold],
+    loo: cards.Evaluation,
     c: float,
+    calibration: cards.CalibrationEntry,
     rule: Familiarity,
-    other_labs: list[dict],
-    *,
+    other_labs: list[cards.OtherLab],
     seconds: float,
-) -> dict:
+) -> cards.ModelCard:
     folders = list(dict.fromkeys(photo.folder.as_posix() for photo in photos))
-    evaluation = _figures(photos, folds)
-    evaluation["per_folder"] = [
-        {
-            "folder": folder,
-            **{
-                key: value
-                for key, value in _figures(
-                    *zip(*[(p, f) for p, f in zip(photos, folds) if p.folder.as_posix() == folder])
-                ).items()
-                if key in ("n", "correct", "interval")
-            },
-        }
-        for folder in folders
-    ]
-    evaluation["per_photo"] = [
-        {
-            "photo": photo.name,
-            "path": photo.path.as_posix(),
-            "label": photo.label,
-            "p_crystal": round(fold.p_crystal, 4),
-            "c": fold.c,
-        }
-        for photo, fold in zip(photos, folds)
-    ]
-    evaluation = {
-        "method": "nested leave-one-out: each photo held out with all its views; the penalty chosen by "
-        "4-fold cross-validation over the other photos alone; the held-out photo judged as a "
-        f"prediction judges it, on {' and '.join(v.name for v in PREDICTION_VIEWS)}",
-        **evaluation,
-    }
     source = source_by_key(SOURCE)
     other = "judged, never trained on" if other_labs else "not part of this training"
-    return cards.make_card(
-        settings={
-            "backbone": {"weights": source.title, "file": source.path.name, "layer": LAYER, "frozen": True},
-            "top_k": TOP_K,
-            "long_side": AS_TAKEN.long_side,
-            "prediction_views": [v.name for v in PREDICTION_VIEWS],
-            "c": c,
-            "c_choices": list(C_CHOICES),
-        },
-        method={
-            "summary": SUMMARY.format(side=AS_TAKEN.long_side, k=TOP_K),
-            "training_views": f"per photo: the drop at long sides {', '.join(map(str, TRAINING_SIDES))} px, each at "
-            f"{TURNS} angles 45 degrees apart (every other one mirrored); {DRAWN_PER_KIND} views with "
-            f"1-7 crystals drawn in ({CRYSTAL_SIZES[0]:.0%}-{CRYSTAL_SIZES[1]:.0%} of the drop, "
-            f"labelled crystal) and {DRAWN_PER_KIND} with bubbles or fibres drawn in (keeping the "
-            f"photo's label): {len(TRAINING_VIEWS)} views",
-            "fit": f"scikit-learn LogisticRegression (L-BFGS) on standardised features, both classes weighted "
+    lab_weight = f"; each photo from the lab's own folders counting {weight:g} photos of the first folder"
+    return cards.ModelCard(
+        created=datetime.date.today().isoformat(),
+        threshold=THRESHOLD,
+        settings=cards.Settings(
+            backbone=cards.Backbone(source.title, source.path.name, LAYER),
+            top_k=TOP_K,
+            long_side=AS_TAKEN.long_side,
+            prediction_views=[v.name for v in PREDICTION_VIEWS],
+            c=c,
+            c_choices=list(C_CHOICES),
+        ),
+        method=cards.Method(
+            summary=SUMMARY.format(side=AS_TAKEN.long_side, k=TOP_K),
+            training_views=f"per photo: the drop at long sides {', '.join(map(str, TRAINING_SIDES))} px, each at "
+            f"{TURNS} angles 45 degrees apart (every other one mirrored); {DRAWN_PER_KIND} views with 1-7 crystals "
+            f"drawn in ({CRYSTAL_SIZES[0]:.0%}-{CRYSTAL_SIZES[1]:.0%} of the drop, labelled crystal) and "
+            f"{DRAWN_PER_KIND} with bubbles or fibres drawn in (keeping the photo's label): "
+            f"{len(TRAINING_VIEWS)} views",
+            fit="scikit-learn LogisticRegression (Newton's method) on standardised features, both classes weighted "
             f"equally, inverse L2 strength C={c} chosen by 4-fold cross-validation among {list(C_CHOICES)}"
-            + (
-                f"; each photo from the lab's own folders counting {weight:g} photos of the first folder"
-                if local.any()
-                else ""
-            ),
-            "chosen_on_the_same_photos": TUNED,
-            "training_seconds": round(seconds, 1),
-        },
-        data={
-            "folders": folders,
-            "source": DATA_SOURCE + (f", plus a lab's own photos ({', '.join(folders[1:])})" if local.any() else ""),
-            "counts": _counts(photos),
-            "counts_per_folder": {
-                folder: _counts([p for p in photos if p.folder.as_posix() == folder]) for folder in folders
-            },
-            "photos": [
-                {
-                    "photo": p.name,
-                    "folder": p.folder.as_posix(),
-                    "label": p.label,
-                    "sha256": p.sha256,
-                    "local": bool(is_local),
-                }
+            + (lab_weight if local.any() else ""),
+            chosen_on_the_same_photos=TUNED,
+            training_seconds=round(seconds, 1),
+        ),
+        data=cards.Data(
+            folders=folders,
+            source=DATA_SOURCE + (f", plus a lab's own photos ({', '.join(folders[1:])})" if local.any() else ""),
+            counts=_counts(photos),
+            photos=[
+                cards.TrainingPhoto(p.name, p.folder.as_posix(), p.label, p.sha256, bool(is_local))
                 for p, is_local in zip(photos, local)
             ],
-        },
-        unfamiliar=cards.familiarity_entry(rule),
-        evaluation=evaluation,
-        other_labs=other_labs,
+        ),
+        evaluation=loo,
+        calibration=calibration,
+        unfamiliar=cards.FamiliarityEntry.of(rule),
         limits=[limit.format(n=len(photos), other=other) for limit in LIMITS],
+        other_labs=other_labs,
     )
