@@ -9,6 +9,7 @@ back: a DataFrame or a list of rows holding numbers, text or ``None``) and a fre
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -23,6 +24,10 @@ MAX_ABS = 1_000_000
 """Largest size of a typed number: beyond it products and sums stop being readable in a cell."""
 
 _MAX_LISTED = 4
+_QUOTED = 20
+"""Characters of a bad cell quoted in a message: enough to find it, never a pasted page."""
+_MINUS = str.maketrans({dash: "-" for dash in "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63\uff0d"})
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+")
 
 
 def parse_matrix(cells: Any, *, what: str = "input", max_side: int = MAX_SIDE) -> np.ndarray:
@@ -57,12 +62,9 @@ def parse_matrix(cells: Any, *, what: str = "input", max_side: int = MAX_SIDE) -
     problems: list[str] = []
     for r, row in enumerate(rows, start=1):
         for c, cell in enumerate(row, start=1):
-            value = parse_number(cell)
-            if value is None:
-                blank = cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == ""
-                problems.append(f"row {r}, column {c} " + ("is blank" if blank else f"holds {str(cell).strip()!r}"))
-            elif abs(value) > MAX_ABS:
-                problems.append(f"row {r}, column {c} holds {str(cell).strip()!r}, which is too large")
+            value = read_cell(cell)
+            if isinstance(value, str):
+                problems.append(f"row {r}, column {c} {value}")
             else:
                 values[r - 1, c - 1] = value
     if problems:
@@ -77,26 +79,67 @@ def parse_matrix(cells: Any, *, what: str = "input", max_side: int = MAX_SIDE) -
 
 
 def parse_number(cell: Any) -> float | None:
-    """One cell as a finite float, or None when it is blank, text, infinite or NaN.
+    """One cell as a finite float, or None when it is blank, text, ambiguous, infinite or NaN.
 
     Examples
     --------
-    >>> parse_number(" 2 "), parse_number("1/4"), parse_number("0,5"), parse_number("abc")
-    (2.0, 0.25, 0.5, None)
+    >>> parse_number(" 2 "), parse_number("1/4"), parse_number("0,5"), parse_number("–3"), parse_number("2.5/0.5")
+    (2.0, 0.25, 0.5, -3.0, 5.0)
+    >>> parse_number("abc"), parse_number("1,000")
+    (None, None)
     """
-    if cell is None or isinstance(cell, bool):
-        return None
+    value = read_cell(cell)
+    return None if isinstance(value, str) else value
+
+
+def read_cell(cell: Any) -> float | str:
+    """One cell as a float, or what is wrong with it, in words that follow "row 2, column 3".
+
+    Minus signs people paste (−, –, ‐ and the like) count as minus; a fraction may have decimals
+    on either side (2.5/0.5); a comma is read as a decimal comma (0,5), unless three digits follow
+    it, when it may as well separate thousands (1,000), and the cell is refused rather than guessed.
+
+    >>> read_cell("x" * 10_000)
+    "holds 'xxxxxxxxxxxxxxxxxxxx…'"
+    >>> read_cell("1,000")
+    "holds '1,000': is the comma a thousands separator or a decimal comma? Type 1000 or 1.000"
+    """
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == "":
+        return "is blank"
+    if isinstance(cell, bool):
+        return f"holds {_quoted(cell)}"
     if isinstance(cell, (int, float, np.integer, np.floating)):
-        value = float(cell)
+        value: float | None = float(cell)
     else:
-        text = str(cell).strip().replace("−", "-").replace(" ", "")
-        if text.count(",") == 1 and "." not in text and "/" not in text:
-            text = text.replace(",", ".")
-        try:
-            value = float(Fraction(text)) if "/" in text else float(text)
-        except (ValueError, ZeroDivisionError):
-            return None
-    return value if math.isfinite(value) else None
+        text = str(cell).strip().translate(_MINUS).replace(" ", "")
+        if _THOUSANDS.fullmatch(text):
+            return (
+                f"holds {_quoted(cell)}: is the comma a thousands separator or a decimal comma? "
+                f"Type {text.replace(',', '')} or {text.replace(',', '.')}"
+            )
+        value = _number(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
+    if value is None or not math.isfinite(value):
+        return f"holds {_quoted(cell)}"
+    if abs(value) > MAX_ABS:
+        return f"holds {_quoted(cell)}, which is too large"
+    return value
+
+
+def _number(text: str) -> float | None:
+    """A decimal number or a fraction of two (``2.5/0.5``), or None."""
+    try:
+        if text.count("/") == 1:
+            top, bottom = text.split("/")
+            return float(Fraction(top)) / float(Fraction(bottom))
+        return float(text)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _quoted(cell: Any) -> str:
+    """The cell as typed, in quotes, cut to its first :data:`_QUOTED` characters."""
+    text = str(cell).strip()
+    return repr(text if len(text) <= _QUOTED else text[:_QUOTED] + "…")
 
 
 def to_cells(values: np.ndarray) -> list[list[str]]:
