@@ -1,7 +1,5 @@
 """VGG16 feature maps: what each of the 13 convolution and 5 pooling layers responds to in one image."""
 
-import hashlib
-
 import numpy as np
 import streamlit as st
 
@@ -57,19 +55,22 @@ use_handoff = handoff is not None and st.radio(
     [True, False],
     format_func=lambda yes: f"From the crystal check: {handoff.name}" if yes else "A sample or an upload",
     horizontal=True,
-    key=f"fm_handoff_{hashlib.sha256(handoff.data).hexdigest()[:12]}",  # a new handoff is shown first again
+    key=f"fm_handoff_{handoff.digest[:12]}",  # a new handoff is shown first again
 )
 chosen = [handoff] if use_handoff else choose_images(list_samples(), key="fm")
 if not chosen:
     st.info("Upload an image (JPEG, PNG, BMP or TIFF) to see its feature maps.")
     st.stop()
 image = chosen[0]
-rgb = decode(image.data, image.name)
-if isinstance(rgb, str):
-    st.error(rgb)
+decoded = decode(image)
+if decoded.problem:
+    st.error(decoded.problem)
     st.stop()
+for note in decoded.notes:
+    st.warning(note, icon="⚠️")
+rgb = decoded.rgb
 
-digest = hashlib.sha256(image.data).hexdigest()
+digest = image.digest
 preview, seen = feature_maps.shown_image(digest, rgb)
 left, right = st.columns(2)
 left.image(preview, caption=f"{image.name}: {rgb.shape[1]}×{rgb.shape[0]} pixels", output_format="JPEG")

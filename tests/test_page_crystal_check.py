@@ -19,8 +19,8 @@ def run_page() -> AppTest:
 
 
 def verdicts(at: AppTest) -> list[str]:
-    """The big verdict boxes: 'Crystal' (success) or 'No crystal' (info)."""
-    return [box.value for box in [*at.success, *at.info] if box.value.startswith("### ")]
+    """The big verdict boxes: 'Crystal' (success), 'No crystal' (info) or 'cannot judge' (warning)."""
+    return [box.value for box in [*at.success, *at.info, *at.warning] if box.value.startswith("### ")]
 
 
 def upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
@@ -46,9 +46,10 @@ def test_several_samples_give_a_table_and_a_csv_download():
     at.multiselect(key="crystal_samples").set_value(names).run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert list(table["Image"]) == names
+    assert list(table["Photo"]) == names
     assert set(table["Verdict"]) <= {"Crystal", "No crystal"}
-    assert table["Chance of crystal"].between(0, 1).all()
+    assert table["Chance"].str.fullmatch(r"(\d{1,2} %|< 1 %|> 99 %)").all()
+    assert set(table["How sure"]) <= {"very sure", "fairly sure", "not sure"}
     assert at.get("download_button")
 
 
@@ -85,7 +86,7 @@ def test_every_awkward_upload_is_refused_clearly_or_checked():
         else:
             assert case.name not in errors
     accepted = [u.name for u in cases if u.refusal is None]
-    assert list(at.dataframe[0].value["Image"]) == accepted
+    assert list(at.dataframe[0].value["Photo"]) == accepted
 
 
 def test_how_the_verdict_added_up_and_a_feature_opened_in_the_feature_map_page():
@@ -97,7 +98,9 @@ def test_how_the_verdict_added_up_and_a_feature_opened_in_the_feature_map_page()
     assert list(table.columns) == ["Feature", "Value", "Weight", "Value × weight", "Pushes"]
     assert table["Feature"].str.startswith("block4_conv3 #").all()
     sums = next(block.value for block in at.code if "chance of crystal" in block.value)
-    assert "the other 50" in sums and "softmax" in " ".join(c.value for c in at.caption)
+    assert "the other 50" in sums and "calibrated score" in sums and "softmax" in " ".join(c.value for c in at.caption)
+    chance = next(bar.proto.text for bar in at.get("progress") if "Chance of crystal" in (bar.proto.text or ""))
+    assert sums.rsplit("= ", 1)[1] in chance  # the same digits in the sum and the panel
     channel = int(table["Feature"][0].split("#")[1])
     next(b for b in at.button if b.label == f"Open #{channel}").click().run()
     assert not at.exception, at.exception

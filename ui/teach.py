@@ -1,5 +1,5 @@
-"""Teaching the crystal check a lab's own photos, on the page: the results table with a column for
-the user's labels, the adapted model, and its zip.
+"""The crystal check's results and its teaching, on the page: the results table with a column for
+the user's labels, photos sorted beforehand, the adapted model beside the shipped one, and its zip.
 
 Everything lives in the visitor's ``st.session_state``: labelled photos (their pooled features, never
 their pixels), the base model they teach and the adapted model. Another visitor, and the shipped
@@ -8,33 +8,35 @@ model, never see them. The re-fit itself is :func:`crystal.model.adapt.adapt`.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crystal.model.adapt import LocalPhoto, adapt, split
-from crystal.model.card import figure
+from crystal.model.adapt import LocalPhoto, adapt, changed_verdicts, split
 from crystal.model.dataset import LABELS
-from crystal.model.predict import CrystalModel, Prediction
+from crystal.model.predict import CrystalModel, Prediction, Verdict
 from crystal.model.store import ModelData, ModelFileError, model_zip, read_model
-from crystal.model.verdict import VERDICT_TEXT, confidence_words, results_csv
+from crystal.model.verdict import LABEL_TEXT, SURE_WORDS, results_csv
+from crystal.numbers import chance_text
 from crystal.vision.images import EXTENSIONS
 from ui import crystal_check
-from ui.image_input import NamedImage, decode
+from ui.image_input import NamedImage, decode, photo_id
 from ui.server import heavy_work
 
 EXPLAINED = (
-    "Every lab's imager, plates and idea of a crystal differ, so the model can learn from yours. "
-    "Label a few of your photos in the table (or upload photos you have already sorted) and press "
-    "*Adapt to my photos*: the model is re-fitted in seconds on its own training photos plus yours, "
-    "and tells you how often it is right on your photos. The adapted model lives in this browser tab "
-    "only; download it to carry on another day, or to use it with `python -m crystal predict --model`."
+    "Every lab's imager, plates and idea of a crystal differ, so the model can learn from yours. Label a few of "
+    "your photos in the results table (or upload photos you have already sorted, just below) and press *Adapt to "
+    "my photos*: the model is re-fitted in seconds on its own training photos plus yours, and tells you how often "
+    "it is right on your photos. The adapted model lives in this browser tab only: download it to carry on another "
+    "day, and upload it here again."
 )
 NO_LABEL = "not labelled"
-LABEL_CHOICES = [NO_LABEL, *(VERDICT_TEXT[label] for label in LABELS)]
-LABEL_BY_TEXT = {VERDICT_TEXT[label]: label for label in LABELS}
+LABEL_CHOICES = [NO_LABEL, *(LABEL_TEXT[label] for label in LABELS)]
+LABEL_BY_TEXT = {LABEL_TEXT[label]: label for label in LABELS}
+PANEL_KEY = "crystal_teach_open"
+"""The teaching panel's expander: its open state, which the 'Teach it your lab' button sets."""
 
 
 @dataclass
@@ -48,6 +50,31 @@ class Teaching:
     loaded_zip: str | None = None
 
 
+@dataclass(frozen=True)
+class Checked:
+    """One photo in the results: its names, file hash, and what a head needs to judge it."""
+
+    name: str
+    file_name: str
+    sha: str
+    pooled: np.ndarray
+    appearance: np.ndarray
+    drop_found: bool
+
+    @classmethod
+    def of(cls, image: NamedImage, prediction: Prediction) -> Checked:
+        return cls(
+            image.name, image.file_name, image.digest, prediction.pooled, prediction.appearance, prediction.drop.found
+        )
+
+    @classmethod
+    def taught(cls, photo: LocalPhoto) -> Checked:
+        return cls(photo.name, photo.name, photo.sha256, photo.rows.prediction_rows(0), photo.appearance, True)
+
+    def judged_by(self, model: CrystalModel) -> Verdict:
+        return model.judge(self.pooled, self.appearance, self.drop_found)
+
+
 def teaching(shipped: CrystalModel) -> Teaching:
     """This visitor's teaching state, started from the shipped model on first use."""
     if "teaching" not in st.session_state:
@@ -55,63 +82,75 @@ def teaching(shipped: CrystalModel) -> Teaching:
     return st.session_state.teaching
 
 
-def photo_id(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def open_the_panel() -> None:
+    """A callback: open the teaching panel (on the next run)."""
+    st.session_state[PANEL_KEY] = True
 
 
-def record_label(state: Teaching, name: str, sha: str, prediction: Prediction, label: str | None) -> None:
-    """Remember (or, with ``label`` None, forget) the user's label for a checked photo (its file hash ``sha``)."""
-    if label is None:
-        state.photos.pop(sha, None)
-    elif sha not in state.photos or state.photos[sha].label != label:
-        state.photos[sha] = LocalPhoto.checked(name, sha, label, prediction.pooled, prediction.appearance)
+def with_taught_photos(state: Teaching, checked: list[Checked]) -> list[Checked]:
+    """The checked photos, then the photos the visitor sorted beforehand that are not among them."""
+    shown = {photo.sha for photo in checked}
+    return [*checked, *(Checked.taught(p) for sha, p in state.photos.items() if sha not in shown)]
 
 
-def results_table(state: Teaching, shipped: CrystalModel, images: list[NamedImage], checked: list[Prediction]) -> None:
+def results_table(state: Teaching, shipped: CrystalModel, photos: list[Checked]) -> None:
     """Every photo's verdict (the adapted model's beside the shipped one's, when there is one), a
-    column for the user's own label, and the CSV of it all. ``checked`` are the shipped model's."""
-    adapted = [state.model.judge(p.pooled, p.appearance) for p in checked] if state.model else None
-    in_use = adapted or checked
+    column for the user's own label, and the CSV of it all. The first five columns are the ones a
+    phone shows without scrolling."""
+    in_use = [photo.judged_by(state.model or shipped) for photo in photos]
     table = pd.DataFrame(
         {
-            "Image": [image.name for image in images],
-            "Verdict": [VERDICT_TEXT[v.label] for v in in_use],
-            "Chance of crystal": [v.p_crystal for v in in_use],
-            "How sure": [confidence_words(v.p_crystal, shipped.threshold) for v in in_use],
-            "Unfamiliar": ["⚠️ yes" if v.unfamiliar else "" for v in in_use],
+            "Photo": [photo.name for photo in photos],
+            "Verdict": [LABEL_TEXT[v.label] for v in in_use],
+            "Chance": [chance_text(v.p_crystal) for v in in_use],
+            "Unfamiliar": ["⚠️ yes" if v.unfamiliar else "no" for v in in_use],
+            "Your label": [label_text(state, photo.sha) for photo in photos],
+            "How sure": [SURE_WORDS[v.sure] for v in in_use],
         }
     )
-    if adapted:
-        table["Shipped model said"] = [f"{VERDICT_TEXT[p.label]} ({p.p_crystal:.0%})" for p in checked]
-    shas = [photo_id(image.data) for image in images]
-    table["Your label"] = [label_text(state, sha) for sha in shas]
-    key = "labels_" + photo_id("\n".join([*shas, crystal_check.model_id(state.model or shipped)]).encode())[:12]
+    shipped_said = [photo.judged_by(shipped) for photo in photos] if state.model else []
+    if shipped_said:
+        table["Shipped model said"] = [f"{LABEL_TEXT[v.label]} ({chance_text(v.p_crystal)})" for v in shipped_said]
+    key = "labels_" + photo_id(
+        "\n".join([*(p.sha for p in photos), crystal_check.model_id(state.model or shipped)]).encode()
+    )
     edited = st.data_editor(
         table,
-        key=key,
+        key=key[:20],
         hide_index=True,
         disabled=[c for c in table.columns if c != "Your label"],
         column_config={
-            "Chance of crystal": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
+            "Photo": st.column_config.TextColumn(width=72, help="The photo's name (its file name in the CSV)"),
+            "Verdict": st.column_config.TextColumn(width=72),
+            "Chance": st.column_config.TextColumn(width=50, help="Chance of a crystal, calibrated"),
+            "Unfamiliar": st.column_config.TextColumn(width=68, help="Looks unlike the photos the model learned from"),
             "Your label": st.column_config.SelectboxColumn(
-                options=LABEL_CHOICES, help="What you see in the photo: the model can learn from it (below)"
+                width=82, options=LABEL_CHOICES, help="What you see in the photo: the model can learn from it (below)"
             ),
         },
     )
-    for image, sha, prediction, text in zip(images, shas, checked, edited["Your label"]):
-        record_label(state, image.name, sha, prediction, LABEL_BY_TEXT.get(text or NO_LABEL))
+    for photo, text in zip(photos, edited["Your label"]):
+        record_label(state, photo, LABEL_BY_TEXT.get(text or NO_LABEL))
+    model_name = "adapted" if state.model else "shipped"
     rows = [
-        (image.name, v.label, v.p_crystal, v.unfamiliar, "adapted" if adapted else "shipped", label_name(state, sha))
-        for image, sha, v in zip(images, shas, in_use)
+        (p.file_name, v.label, v.p_crystal, v.unfamiliar, v.sure, model_name, label_name(state, p.sha))
+        for p, v in zip(photos, in_use)
     ]
-    if adapted:
-        rows += [
-            (image.name, p.label, p.p_crystal, p.unfamiliar, "shipped", label_name(state, sha))
-            for image, sha, p in zip(images, shas, checked)
-        ]
+    rows += [
+        (p.file_name, v.label, v.p_crystal, v.unfamiliar, v.sure, "shipped", label_name(state, p.sha))
+        for p, v in zip(photos, shipped_said)
+    ]
     st.download_button(
         "Download results (CSV)", results_csv(rows), file_name="crystal_check.csv", mime="text/csv", icon="⬇️"
     )
+
+
+def record_label(state: Teaching, photo: Checked, label: str | None) -> None:
+    """Remember (or, with ``label`` None, forget) the user's label for a photo."""
+    if label is None:
+        state.photos.pop(photo.sha, None)
+    elif photo.sha not in state.photos or state.photos[photo.sha].label != label:
+        state.photos[photo.sha] = LocalPhoto.checked(photo.file_name, photo.sha, label, photo.pooled, photo.appearance)
 
 
 def label_name(state: Teaching, sha: str) -> str:
@@ -123,51 +162,54 @@ def label_name(state: Teaching, sha: str) -> str:
 def label_text(state: Teaching, sha: str) -> str:
     """The user's label of a photo (by file hash) as the table shows it (:data:`NO_LABEL` when not labelled)."""
     photo = state.photos.get(sha)
-    return VERDICT_TEXT[photo.label] if photo else NO_LABEL
+    return LABEL_TEXT[photo.label] if photo else NO_LABEL
 
 
 def sorted_uploads(state: Teaching, shipped: CrystalModel) -> None:
     """Two upload boxes for photos already sorted into crystal / no crystal; each new photo is
-    checked once (with progress) and labelled by the box it came in."""
+    checked once (with progress), labelled by the box it came in, and shown in the results."""
+    added = False
     for column, label in zip(st.columns(2), LABELS):
         files = column.file_uploader(
-            f"Photos you have sorted as **{VERDICT_TEXT[label].lower()}**",
+            f"Photos you have sorted as **{LABEL_TEXT[label].lower()}**",
             type=list(EXTENSIONS),
             accept_multiple_files=True,
             key=f"teach_{label}",
         )
-        new = [(file, sha) for file in files or [] if label_name(state, sha := photo_id(file.getvalue())) != label]
+        new = [NamedImage(f.name, f.getvalue()) for f in files or []]
+        new = [image for image in new if label_name(state, image.digest) != label]
         if not new:
             continue
         bar = column.progress(0.0, text="Checking your photos ...")
-        for done, (file, sha) in enumerate(new, start=1):
-            data = file.getvalue()
-            rgb = decode(data, file.name)
-            if isinstance(rgb, str):
-                column.error(rgb, icon="🚫")
+        for done, image in enumerate(new, start=1):
+            decoded = decode(image)
+            if decoded.problem:
+                column.error(decoded.problem, icon="🚫")
             else:
-                record_label(state, file.name, sha, crystal_check.predict(data, rgb, shipped), label)
+                prediction = crystal_check.predict(image.data, decoded.rgb, shipped)
+                record_label(state, Checked.of(image, prediction), label)
+                added = True
             bar.progress(done / len(new), text=f"Checked {done} of {len(new)} of your photos")
         bar.empty()
+    if added:
+        st.rerun()  # the results table above shows them
 
 
 def adapt_button(state: Teaching) -> None:
-    """'Adapt to my photos', the leave-one-out figures in words, the download, and going back."""
+    """'Adapt to my photos', what adapting changed on the user's photos, the download, and going back."""
     counts = {label: sum(p.label == label for p in state.photos.values()) for label in LABELS}
     st.markdown(f"**Your labelled photos:** {counts[LABELS[0]]} with crystals, {counts[LABELS[1]]} without.")
     left, right = st.columns(2)
     if left.button("Adapt to my photos", icon="🎓", disabled=not state.photos, type="primary"):
-        with (
-            heavy_work.slot("re-fitting the model"),
-            st.spinner(f"Re-fitting the model with your {len(state.photos)} photos, and testing it on each ..."),
-        ):
+        spinner = st.spinner(f"Re-fitting the model with your {len(state.photos)} photos, and testing it on each ...")
+        with heavy_work.slot("re-fitting the model"), spinner:
             state.model = CrystalModel(adapt(state.base, list(state.photos.values())).model)
         st.rerun()  # the table above shows the new verdicts
     if state.model is not None and right.button("Go back to the shipped model", icon="↩️"):
         del st.session_state.teaching
         st.rerun()
-    if state.model is not None and "adapted" in state.model.card:
-        st.markdown(how_good_words(state.model.card))
+    if state.model is not None and state.model.card.adapted is not None:
+        what_adapting_changed(state.model)
     if state.model is not None:
         st.download_button(
             "Download your adapted model (zip)",
@@ -178,16 +220,38 @@ def adapt_button(state: Teaching) -> None:
         )
 
 
-def how_good_words(card: dict) -> str:
-    """The adapted model's leave-one-out on the user's photos, next to the shipped model's, in words."""
-    adapted = card["adapted"]
-    mine, base = adapted["leave_one_out"], adapted["base_model_on_the_same_photos"]
-    return (
-        f"**How good is it now, on your photos?** Each of your {mine['n']} photos was judged by a model adapted "
-        f"without it: **{figure(mine['correct'], mine['n'], mine['interval'])}** right. The shipped model got "
-        f"**{figure(base['correct'], base['n'], base['interval'])}** right on the same photos. "
-        "_A few photos give only a rough figure: the more you label, the surer it gets._"
+def what_adapting_changed(model: CrystalModel) -> None:
+    """The adapted model's leave-one-out on the user's photos against the shipped model's verdicts
+    on the same photos, as counts, and the photos whose verdict changed."""
+    adapted = model.card.adapted
+    mine, base = adapted.leave_one_out, adapted.base_model_on_the_same_photos
+    st.markdown(
+        f"**What adapting changed, on your {mine.n} photos.** The shipped model got **{base.correct} of {base.n}** "
+        f"right. Each of your photos judged by a model adapted *without it* (so it cannot simply remember it): "
+        f"**{mine.correct} of {mine.n}** right (95 % interval {round(100 * mine.interval[0])}–"
+        f"{round(100 * mine.interval[1])} %). _A few photos give only a rough figure: the more you label, the surer._"
     )
+    changed = changed_verdicts(adapted, model.threshold)
+    if not changed:
+        st.caption("No verdict on your photos changed: the adapted model agrees with the shipped one on each of them.")
+        return
+    st.markdown(f"**{len(changed)} verdict{'s' * (len(changed) != 1)} changed:**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Photo": [photo.photo for photo in changed],
+                "Your label": [LABEL_TEXT[photo.label] for photo in changed],
+                "Shipped model": [_verdict_text(photo.p_crystal_base, model.threshold) for photo in changed],
+                "Adapted, without it": [_verdict_text(photo.p_crystal_held_out, model.threshold) for photo in changed],
+            }
+        ),
+        hide_index=True,
+    )
+
+
+def _verdict_text(p_crystal: float, threshold: float) -> str:
+    label = LABELS[0] if p_crystal >= threshold else LABELS[1]
+    return f"{LABEL_TEXT[label]} ({chance_text(p_crystal)})"
 
 
 def continue_from_zip(state: Teaching) -> None:

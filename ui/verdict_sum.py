@@ -34,7 +34,8 @@ def how_it_added_up(prediction: Prediction, model: CrystalModel, name: str) -> N
         f"`{LAYER}`) describes the drop with **{contributions.size} features**: for each, how strongly its pattern "
         "shows in the 10 most telling patches of the drop, measured against the training photos (0 is their "
         "average). Each feature's value is multiplied by its **weight**, learned from the training photos, and "
-        "the products and a **bias** add up to the score. These features pushed this verdict most:"
+        "the products and a **bias** add up to the score. A last step, learned from photos the model never saw, "
+        "turns the score into an honest chance (its *calibration*). These features pushed this verdict most:"
     )
     st.dataframe(
         pd.DataFrame(
@@ -49,10 +50,12 @@ def how_it_added_up(prediction: Prediction, model: CrystalModel, name: str) -> N
         hide_index=True,
         column_config={k: st.column_config.NumberColumn(format="%.3f") for k in ("Value", "Weight", "Value × weight")},
     )
-    st.code("\n".join(added_up(contributions, model.weights.bias, shown)), language=None, wrap_lines=True)
+    lines = added_up(contributions, model.weights.bias, shown, model.weights.calibration)
+    st.code("\n".join(lines), language=None, wrap_lines=True)
     st.caption(
-        "One score through 1 / (1 + exp(−score)) is the playground's softmax in disguise: softmax over two scores, "
-        "this one for *crystal* and 0 for *no crystal*."
+        "The calibration shrinks the score: trained on 16 photos, the raw score is far surer than the model has any "
+        "right to be. One score through 1 / (1 + exp(−score)) is the playground's softmax in disguise: softmax over "
+        "two scores, this one for *crystal* and 0 for *no crystal*."
     )
     st.markdown(
         "**What those features saw**, on the drop as the model saw it (grey, contrast-normalised, "

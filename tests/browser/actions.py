@@ -97,7 +97,7 @@ def errors(page) -> str:
     return " ".join(page.get_by_test_id("stAlertContentError").all_inner_texts())
 
 
-VERDICTS = re.compile(r"^\s*(💎 Crystal|🫧 No crystal)\s*$")
+VERDICTS = re.compile(r"^\s*(💎 Crystal\??|🫧 No crystal\??|🤔 The model cannot judge photos like this one well)\s*$")
 
 
 def verdicts(page) -> list[str]:

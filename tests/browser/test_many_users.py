@@ -82,7 +82,8 @@ def test_eight_visitors_at_once_get_right_answers_and_memory_settles(app_server)
     )
 
     expected = ["💎 Crystal" if drop.label == "crystal" else "🫧 No crystal" for drop in DROPS]  # images it learned
-    assert first[: len(DROPS)] == expected and second[: len(DROPS)] == expected
+    said = [[verdict.rstrip("?") for verdict in wave[: len(DROPS)]] for wave in (first, second)]  # "?": not sure
+    assert said == [expected, expected]
     for caption, sample in zip(first[len(DROPS) :], SAMPLES):
         assert caption.startswith(f"{sample}:")
     assert app_server.answers()

@@ -106,7 +106,7 @@ def test_crystal_check_upload_a_drop_and_a_corrupt_file(page, drop):
     upload(page, [(drop.path.name, drop.path.read_bytes()), ("notes.jpg", b"not a picture at all" * 40)])
     assert "notes.jpg is not an image" in errors(page)
     expected = "💎 Crystal" if drop.label == "crystal" else "🫧 No crystal"  # an image the model learned from
-    assert [v.strip() for v in verdicts(page)] == [expected]
+    assert [v.strip().rstrip("?") for v in verdicts(page)] == [expected]  # "?": the model is not sure
     assert page.get_by_text("Chance of crystal:").is_visible()
     assert_healthy(page)
 

@@ -11,7 +11,7 @@ ADAPTED = "This is your adapted model's verdict"
 
 
 def open_teaching(page) -> None:
-    page.get_by_text("Teach it your lab").click()
+    page.get_by_text("Teach it your lab: adapt the model to your own photos").click()
     wait_for_idle(page)
 
 
@@ -33,7 +33,7 @@ def test_teach_adapt_download_and_continue_in_another_browser(browser, page, tmp
     wait_for_verdict(other)
 
     page.get_by_role("button", name="Adapt to my photos").click()
-    page.get_by_text("How good is it now, on your photos?").wait_for(timeout=180_000)
+    page.get_by_text("What adapting changed, on your 3 photos").wait_for(timeout=180_000)
     wait_for_idle(page)
     assert page.get_by_text(ADAPTED).is_visible()
     with page.expect_download() as download:
