@@ -52,9 +52,10 @@ def training() -> None:
         if run.finished:
             st.session_state[learn.PLAYING_KEY] = False
             st.rerun()
-    learn.progress(run)
+    latest, history, kernels = run.now()  # one moment of the run, for everything below
+    learn.progress(run, latest, history)
     st.subheader("Its kernels")
-    learn.kernels(run)
+    learn.kernels(run, latest, kernels)
     st.subheader("What they see in one picture")
     index = st.slider("Held-out picture", 1, len(run.test[1]), 1, key="learn_example")
     left, right = st.columns([1, 4])

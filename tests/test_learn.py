@@ -31,13 +31,40 @@ def test_a_few_epochs_from_random_kernels_learn_the_three_shapes():
     from crystal.learn.network import Run
 
     run = Run(seed=0)
-    assert run.history[0]["held-out accuracy"] < 0.6  # random kernels: about chance (1 in 3)
+    assert run.now()[0].accuracy < 0.6  # random kernels: about chance (1 in 3)
     before = run.kernels().copy()
     np.testing.assert_array_equal(before[2], np.asarray(run.model.get_layer("conv").get_weights()[0])[:, :, 0, 2])
     for _ in range(12):
         run.run_epoch()
-    assert run.history[-1]["held-out accuracy"] >= 0.9, run.history
+    assert run.now()[0].accuracy >= 0.9, run.history
     assert not np.allclose(run.kernels(), before)
     look = run.look(run.test[0][0])
     assert look.maps.shape == (4, 26, 26) and look.pooled.shape == (4, 13, 13)
     np.testing.assert_allclose(look.chances, np.exp(look.scores) / np.exp(look.scores).sum(), rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_clicks_from_two_threads_at_once_train_in_turn_and_every_moment_is_consistent():
+    """Streamlit starts a visitor's next script run while the last one may still train: four 'One
+    epoch' from four threads at once make four whole epochs, and what a run shows (its figures, its
+    chart) is the state after exactly the steps it names, as a run trained the same way alone."""
+    import threading
+
+    from crystal.learn.network import Run
+
+    run, alone = Run(seed=0), Run(seed=0)
+    threads = [threading.Thread(target=run.run_epoch) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    seen = [run.now() for _ in range(20)]  # read while they train
+    for thread in threads:
+        thread.join()
+    for _ in range(4):
+        alone.run_epoch()
+    latest, history, _ = run.now()
+    expected, expected_history, _ = alone.now()
+    assert latest.steps == 4 * run.steps_per_epoch and latest.epoch == 4.0
+    assert latest.accuracy == pytest.approx(expected.accuracy, abs=0.02)
+    assert [p.steps for p in history] == [p.steps for p in expected_history]
+    assert all(h[-1].steps <= now.steps for now, h, _ in seen)  # the chart never runs ahead of the status
+    assert all(b.epoch > a.epoch for a, b in zip(history, history[1:]))

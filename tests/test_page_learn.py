@@ -28,6 +28,15 @@ def shown_kernels(at) -> list[list[list[str]]]:
     return [[row for row in grid.cells if row] for grid in _kernel_grids(at)]
 
 
+def test_before_training_there_is_a_plain_empty_state_and_no_empty_chart():
+    at = run_page()
+    assert any("Epoch 0.0" in m.value and "(0 steps)" in m.value for m in at.markdown)
+    assert any("chart of the loss and the accuracy starts with the first training step" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart")
+    next(b for b in at.button if b.label == "One step").click().run()
+    assert at.get("vega_lite_chart") and any("(1 steps)" in m.value for m in at.markdown)
+
+
 def test_kernels_start_random_and_change_with_training():
     at = run_page()
     before = shown_kernels(at)

@@ -14,13 +14,13 @@ from PIL import Image
 
 from crystal.learn.data import CLASSES, SIDE
 from crystal.learn.describe import describe
-from crystal.learn.network import MAX_EPOCHS, Run
+from crystal.learn.network import MAX_EPOCHS, Point, Run
 from crystal.playground.matrix_input import drawing_to_grid
 from crystal.vision.render import colorize, to_png_bytes
 from ui.conv_inputs import LEARNED_KEY
 from ui.matrix_figures import heatmap
 
-RUN_KEY, PLAYING_KEY = "learn_run", "learn_playing"
+RUN_KEY, PLAYING_KEY, SHOWN_KEY = "learn_run", "learn_playing", "learn_shown"
 PLAY_SECONDS = 0.6
 PLAYGROUND = "pages/1_Convolution_and_pooling.py"
 
@@ -32,12 +32,14 @@ def current_run(seed: int) -> Run:
         with st.spinner("Making the pictures and a network with random kernels ..."):
             run = st.session_state[RUN_KEY] = Run(seed)
         st.session_state[PLAYING_KEY] = False
+        st.session_state.pop(SHOWN_KEY, None)
     return run
 
 
 def reset() -> None:
     """Forget the run: the next :func:`current_run` starts again from random kernels."""
-    st.session_state.pop(RUN_KEY, None)
+    for key in (RUN_KEY, SHOWN_KEY):
+        st.session_state.pop(key, None)
     st.session_state[PLAYING_KEY] = False
 
 
@@ -102,30 +104,48 @@ def _set_playing(on: bool) -> None:
     st.session_state[PLAYING_KEY] = on
 
 
-def progress(run: Run) -> None:
-    """Where the run stands, and the loss and held-out accuracy so far."""
-    latest = run.history[-1]
+def progress(run: Run, latest: Point, history: list[Point]) -> None:
+    """Where the run stands, and the loss and held-out accuracy so far, all at one moment of it
+    (``history`` starts with the untrained network)."""
     st.markdown(
-        f"**Epoch {run.epoch:.1f}** ({run.steps} steps): loss {latest['loss']:.3f}, right on "
-        f"**{latest['held-out accuracy']:.0%}** of the {len(run.test[1])} held-out pictures (chance: 33 %)."
+        f"**Epoch {latest.epoch:.1f}** ({latest.steps} steps): loss {latest.loss:.3f}, right on "
+        f"**{latest.accuracy:.0%}** of the {len(run.test[1])} held-out pictures (chance: 33 %)."
     )
-    st.line_chart(pd.DataFrame(run.history).set_index("epoch"), height=200)
+    if len(history) < 2:
+        st.info(
+            "The chart of the loss and the accuracy starts with the first training step: press One step, One "
+            "epoch or Play.",
+            icon="📈",
+        )
+        return
+    chart = pd.DataFrame(
+        {
+            "epoch": [p.epoch for p in history],
+            "loss (training pictures)": [p.loss for p in history],
+            "right on held-out pictures": [p.accuracy for p in history],
+        }
+    ).set_index("epoch")
+    st.line_chart(chart, height=220, x_label="epoch", y_label="loss / share right")
 
 
-def kernels(run: Run, with_buttons: bool = True) -> None:
-    """The kernels as grids of numbers, what each responds to, and a way into the playground."""
-    learned = run.kernels()
+def kernels(run: Run, latest: Point, learned: np.ndarray) -> None:
+    """The kernels as grids of numbers, what each responds to, and a way into the playground. A
+    kernel sent there is the one on the visitor's screen when they clicked, named with its epoch,
+    even if Play has trained on since."""
+    seen = st.session_state.get(SHOWN_KEY, (latest.epoch, learned))
     for index, (column, kernel) in enumerate(zip(st.columns(len(learned)), learned), start=1):
         with column:
             st.html(heatmap(kernel, title=f"Kernel {index}"))
             st.caption(
-                f"Responds to {describe(kernel)}." if run.steps else "Random numbers: it has learned nothing yet."
+                f"Responds to {describe(kernel)}." if latest.steps else "Random numbers: it has learned nothing yet."
             )
-            if with_buttons and st.button("Use in the playground", key=f"learn_use_{index}"):
-                name = f"Learned kernel {index} (tiny CNN, seed {run.seed}, epoch {run.epoch:.1f})"
-                st.session_state.setdefault(LEARNED_KEY, {})[name] = kernel.copy()
+            if st.button("Use in the playground", key=f"learn_use_{index}"):
+                epoch, shown = seen
+                name = f"Learned kernel {index} (tiny CNN, seed {run.seed}, epoch {epoch:.1f})"
+                st.session_state.setdefault(LEARNED_KEY, {})[name] = shown[index - 1].copy()
                 st.session_state["conv_kernel"] = name
                 st.switch_page(PLAYGROUND)
+    st.session_state[SHOWN_KEY] = (latest.epoch, learned)
 
 
 def feature_maps(run: Run, picture: np.ndarray) -> None:

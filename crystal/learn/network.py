@@ -9,7 +9,9 @@ and a line apart. Everything is small enough that a step takes milliseconds.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
@@ -22,6 +24,8 @@ HELD_OUT = 0.2
 LEARNING_RATE = 0.01
 MAX_EPOCHS = 30
 """A run stops here: a visitor cannot keep the server training for ever."""
+CHART_STEPS = 5
+"""The chart gets a point every this many steps (three an epoch), and one at each epoch's end."""
 
 
 def build(seed: int):
@@ -41,9 +45,25 @@ def build(seed: int):
     return model
 
 
+@dataclass(frozen=True)
+class Point:
+    """The network's figures after ``steps`` training steps: what a status line or a chart shows."""
+
+    steps: int
+    epoch: float
+    loss: float  # on the training pictures
+    accuracy: float  # on the held-out pictures
+
+
 @dataclass
 class Run:
-    """One training run: the network, its made examples (some held out), and what happened so far."""
+    """One training run: the network, its made examples (some held out), and what happened so far.
+
+    A page may ask one run for a step from two threads at once: Streamlit starts a visitor's new
+    script run as soon as they click, while the run before it may still be training. So every
+    method that reads or changes the network holds the run's lock, and what a page shows comes from
+    one :meth:`now`: the figures after exactly the steps it names, never another moment's.
+    """
 
     seed: int
     model: object = field(init=False, repr=False)
@@ -51,14 +71,16 @@ class Run:
     train: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)
     test: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False)
     steps: int = 0
-    history: list[dict] = field(default_factory=list)  # per epoch: epoch, loss, held-out accuracy
+    _epochs: Fraction = field(default=Fraction(0), init=False, repr=False)  # steps / steps per epoch, summed
+    history: list[Point] = field(default_factory=list)  # every CHART_STEPS steps and at each epoch's end
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
 
     def __post_init__(self):
         pictures, labels = make_examples(PER_CLASS, self.seed)
         self.train, self.test = split(pictures[..., None], labels, HELD_OUT, self.seed)
         self.model = build(self.seed)
         self._layers = _layer_outputs(self.model)
-        self.history.append({"epoch": 0, **self.evaluate()})
+        self._start = self._evaluate()  # the untrained network: the status before the first step
 
     @property
     def steps_per_epoch(self) -> int:
@@ -66,50 +88,67 @@ class Run:
 
     @property
     def epoch(self) -> float:
-        return self.steps / self.steps_per_epoch
+        """Steps / steps per epoch, added up step by step (an epoch grows when drawings are added)."""
+        return float(self._epochs)
 
     @property
     def finished(self) -> bool:
-        return self.epoch >= MAX_EPOCHS
+        return self._epochs >= MAX_EPOCHS
 
     def add(self, pictures: np.ndarray, label: int) -> None:
         """The learner's own drawings (28x28, 1 is ink) joined to the training examples of class ``label``."""
         pictures = np.asarray(pictures, np.float32).reshape(-1, SIDE, SIDE, 1)
-        self.train = (
-            np.concatenate([self.train[0], pictures]),
-            np.concatenate([self.train[1], np.full(len(pictures), label)]),
-        )
+        with self._lock:
+            self.train = (
+                np.concatenate([self.train[0], pictures]),
+                np.concatenate([self.train[1], np.full(len(pictures), label)]),
+            )
 
     def step(self) -> None:
         """One training step: one batch, one small move of every weight (the batches go round in a seeded order)."""
-        if self.finished:
-            return
-        start = (self.steps % self.steps_per_epoch) * BATCH
-        order = np.random.default_rng(self.seed + self.steps // self.steps_per_epoch).permutation(len(self.train[1]))
-        batch = order[start : start + BATCH]
-        self.model.train_on_batch(self.train[0][batch], self.train[1][batch])
-        self.steps += 1
-        if self.steps % self.steps_per_epoch == 0:
-            self.history.append({"epoch": self.steps // self.steps_per_epoch, **self.evaluate()})
+        with self._lock:
+            if self.finished:
+                return
+            per_epoch = self.steps_per_epoch
+            start = (self.steps % per_epoch) * BATCH
+            order = np.random.default_rng(self.seed + self.steps // per_epoch).permutation(len(self.train[1]))
+            batch = order[start : start + BATCH]
+            self.model.train_on_batch(self.train[0][batch], self.train[1][batch])
+            self.steps += 1
+            self._epochs += Fraction(1, per_epoch)
+            if self.steps % per_epoch == 0 or self.steps % CHART_STEPS == 0:
+                self.history.append(self._evaluate())
 
     def run_epoch(self) -> None:
         """Steps up to the end of the current epoch."""
-        for _ in range(self.steps_per_epoch - self.steps % self.steps_per_epoch):
-            self.step()
+        with self._lock:
+            for _ in range(self.steps_per_epoch - self.steps % self.steps_per_epoch):
+                self.step()
 
-    def evaluate(self) -> dict:
-        """Loss on the training examples and accuracy on the held-out ones."""
+    def now(self) -> tuple[Point, list[Point], np.ndarray]:
+        """The figures after the steps made so far, the chart's points up to them (from the
+        untrained network to this moment), and the kernels: one consistent moment of the run."""
+        with self._lock:
+            points = [self._start, *self.history]
+            if points[-1].steps != self.steps:
+                points.append(self._evaluate())
+            return points[-1], points, self.kernels()
+
+    def _evaluate(self) -> Point:
+        """Loss on the training examples and accuracy on the held-out ones, now."""
         loss = float(self.model.evaluate(*self.train, verbose=0, batch_size=256)[0])
         accuracy = float(self.model.evaluate(*self.test, verbose=0, batch_size=256)[1])
-        return {"loss": loss, "held-out accuracy": accuracy}
+        return Point(self.steps, self.epoch, loss, accuracy)
 
     def kernels(self) -> np.ndarray:
         """(FILTERS, 3, 3): the convolution's kernels as they are now."""
-        return np.moveaxis(np.asarray(self.model.get_layer("conv").get_weights()[0])[:, :, 0, :], -1, 0)
+        with self._lock:
+            return np.moveaxis(np.asarray(self.model.get_layer("conv").get_weights()[0])[:, :, 0, :], -1, 0)
 
     def look(self, picture: np.ndarray) -> Look:
         """Everything the network computes for one picture, layer by layer."""
-        outputs = self._layers(np.asarray(picture, np.float32).reshape(1, SIDE, SIDE, 1))
+        with self._lock:
+            outputs = self._layers(np.asarray(picture, np.float32).reshape(1, SIDE, SIDE, 1))
         maps, pooled, scores, chances = (np.asarray(a)[0] for a in outputs)
         return Look(np.moveaxis(maps, -1, 0), np.moveaxis(pooled, -1, 0), scores, chances)
 
