@@ -190,7 +190,7 @@ class _Climber:
         model = before_relu(backbone, layer)
         self.backbone, self.channels = backbone, int(model.output.shape[-1])
 
-        @tf.function(reduce_retracing=True)
+        @tf.function
         def step(spectrum, transform, channel, mean_bgr):
             """The channel's mean activation on the moved picture, and the gradient of the climb's goal."""
             with tf.GradientTape() as tape:
