@@ -38,7 +38,10 @@ def grey_level(png: bytes) -> int:
 
 def test_a_picture_is_made_once_per_server_and_source(fake_climb):
     made, told = fake_climb
+    assert not filter_pictures.already_made("hed", "block4_conv3", 7)
     first = filter_pictures.picture_of("hed", "block4_conv3", 7)
+    assert filter_pictures.already_made("hed", "block4_conv3", 7)
+    assert not filter_pictures.already_made("imagenet", "block4_conv3", 7)
     again = filter_pictures.picture_of("hed", "block4_conv3", 7)
     other_source = filter_pictures.picture_of("imagenet", "block4_conv3", 7)
     assert first == again and grey_level(first) == 7 and grey_level(other_source) == 7

@@ -28,8 +28,8 @@ CAPTION = (
     "A picture made by the computer to excite this one filter as strongly as it can: not a photo from the data. "
     "It started as faint grey noise and was changed, step by step, in whatever way made this filter respond more. "
     "The patterns that repeat across it (stripes at one angle, a colour, dots, a texture) are what the filter "
-    "looks for; where it meets them in a photo, its map lights up. A picture that stays plain grey noise belongs "
-    "to a filter that nothing wakes any more."
+    "looks for; where it meets them in a photo, its map lights up. If it stayed plain grey noise, the computer "
+    "found nothing that wakes this filter."
 )
 SHIPPED_CAPTION = (
     "What this feature looks for: a picture made by the computer to excite it as strongly as it can, not a photo "
@@ -60,6 +60,12 @@ def pictures_of(source_key: str, layer: str, channels: list[int], *, status=None
                 memory().put(key, found[key])
             status.empty()
     return [found[key] for key in keys]
+
+
+def already_made(source_key: str, layer: str, channel: int) -> bool:
+    """Whether :func:`picture_of` would answer at once (a page may show the picture straight away,
+    and offer a button otherwise)."""
+    return (source_key, layer, int(channel)) in memory()
 
 
 def shipped_picture(channel: int) -> bytes | None:

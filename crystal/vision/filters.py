@@ -61,8 +61,8 @@ class FilterPicture:
 
     @property
     def silent(self) -> bool:
-        """Whether the channel never responded: some filters were switched off when VGG16 was retrained
-        for edges, and no picture wakes them; their picture stays grey noise."""
+        """Whether the channel never responded while its picture was made: then the picture is still
+        the grey noise it started from. Many channels of the HED kernels answer almost nothing."""
         return not bool(self.activations.max() > 0)
 
 
