@@ -1,4 +1,4 @@
-"""``python -m crystal predict | train | robustness ...``: the command lines of the core.
+"""``python -m crystal predict | train | robustness | filters ...``: the command lines of the core.
 
 Each command is a module of :mod:`crystal.cli` with a ``main(argv)``; ``python -m crystal COMMAND
 --help`` describes it.
@@ -13,6 +13,7 @@ COMMANDS = {
     "predict": "one verdict per photo or folder of photos (CSV with --csv)",
     "train": "train a crystal model from labelled folders",
     "robustness": "how verdicts hold up when the imaging changes",
+    "filters": "pictures of what the crystal head's strongest features look for",
 }
 
 

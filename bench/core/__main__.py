@@ -3,7 +3,8 @@
 Figures are medians over repeats, each next to a baseline measured in the same run, so the ratios
 hold on whatever machine runs them. Sections: conv (the playground's numerics), features (VGG16
 feature maps), crystal (verdicts and a plate of 96), adapt (teaching it a lab's photos on the
-page), learn (the tiny CNN's training steps), training (a training from scratch and cached).
+page), learn (the tiny CNN's training steps), filters (a picture of what one filter looks
+for, per block), training (a training from scratch and cached).
 Page-level timings live in ``python -m bench pages``.
 """
 
@@ -22,6 +23,7 @@ SECTIONS = {
     "nested": ("bench.core.adapt", "run_nested"),
     "calibration": ("bench.core.calibration", "run"),
     "learn": ("bench.core.learn", "run"),
+    "filters": ("bench.core.filters", "run"),
     "training": ("bench.core.crystal_check", "run_training"),
 }
 

@@ -124,7 +124,7 @@ class FeatureExtractor:
         import keras
 
         self.source = source_by_key(source) if isinstance(source, str) else source
-        vgg = build_vgg16(self.source)
+        self.vgg16 = vgg = build_vgg16(self.source)  # the plain model too: crystal.vision.filters climbs its layers
         self._model = keras.Model(vgg.input, [vgg.get_layer(name).output for name in LAYERS], name="vgg16_all_layers")
         self._recent: Recent[dict[str, np.ndarray]] = Recent(cache_size)  # shared by Streamlit's session threads
 
