@@ -7,7 +7,10 @@ signs, so a negative weight never looks like "a little ink". Hovering a cell nam
 
 The grids are small HTML tables (``st.html``), not charts: a table of a few dozen cells costs the
 server microseconds and the browser a few milliseconds, where a chart library costs both orders of
-magnitude more per grid, and the playground redraws a dozen grids after every change.
+magnitude more per grid, and the playground redraws a dozen grids after every change. A grid fills
+the width of its column, its cells square and at most :data:`MAX_CELL_PX` wide, and its numbers as
+large as a cell holds them, up to :data:`MAX_FONT_PX` (CSS container units): readable from the back
+of a room on a projector, and still whole on a phone.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ Window = tuple[slice, slice]
 WINDOW_COLOUR = "#ff7f0e"
 OUTLINE_STYLE = "2px dashed #777"
 WINDOW_STYLE = f"3px solid {WINDOW_COLOUR}"
-MAX_CELL_PX = 44
+MAX_CELL_PX = 48
+MAX_FONT_PX = 16
 LABEL_PX = 110
-TABLE_PX = 560
+INK_PER_CHARACTER = 0.62
+"""A digit of the grids' font is about this share of its size wide."""
 
 
 def heatmap(
@@ -56,19 +61,21 @@ def heatmap(
         grid = grid[None]
     rows, cols = grid.shape
     faded = np.zeros(grid.shape, bool) if greyed is None else np.asarray(greyed, bool).reshape(grid.shape)
-    cell = max(14, min(MAX_CELL_PX, TABLE_PX // max(rows, cols)))
     decimals = 1 if max(rows, cols) > 12 else 3
     texts = grid_texts(grid, lambda value: format_number(value, decimals=decimals))
+    longest = max(2, *(len(text) for row in texts for text in row)) + 1  # a margin of a character
+    width = f"min(100cqw - {LABEL_PX if row_names else 0}px, {cols * MAX_CELL_PX}px)"  # the cells' share
+    cell = f"calc(({width}) / {cols})"
+    font = f"clamp(8px, calc({cell} / {longest * INK_PER_CHARACTER:.2f}), {MAX_FONT_PX}px)"
     colours = _cell_styles(grid, faded, value_range)
     outline_borders, window_borders = _borders(outline, OUTLINE_STYLE), _borders(window, WINDOW_STYLE)
     framed = _cells(window)
     row_labels = [html.escape(n) for n in row_names] if row_names else [f"row {r + 1}" for r in range(rows)]
     column_labels = [html.escape(n) for n in column_names] if column_names else [f"column {c + 1}" for c in range(cols)]
-    label = 'style="font-weight:normal;font-size:11px;padding:0 4px;text-align:right"'
-    header = 'style="font-weight:normal;font-size:11px"'
+    label = 'style="font-weight:normal;font-size:13px;padding:0 4px;text-align:right"'
+    header = f'style="font-weight:normal;font-size:min(13px, {font})"'
     label_column = f'<col style="width:{LABEL_PX}px">' if row_names else ""
-    cell_column = f'<col style="width:{cell}px">'
-    lines = [f"<colgroup>{label_column}{cell_column * cols}</colgroup>"]
+    lines = [f"<colgroup>{label_column}{'<col>' * cols}</colgroup>"]
     if column_names:
         lines.append(
             f"<tr>{'<th></th>' if row_names else ''}{''.join(f'<th {header}>{n}</th>' for n in column_labels)}</tr>"
@@ -82,13 +89,14 @@ def heatmap(
                 f'<td{marked} style="{colours[r][c]};{edges}" '
                 f'title="{row_labels[r]}, {column_labels[c]}: {text}">{text}</td>'
             )
-        lines.append(f'<tr style="height:{cell}px">{"".join(cells)}</tr>')
-    heading = f'<div style="font-weight:600;font-size:14px;margin:0 0 4px">{html.escape(title)}</div>' if title else ""
+        lines.append(f'<tr style="height:{cell}">{"".join(cells)}</tr>')
+    heading = f'<div style="font-weight:600;font-size:16px;margin:0 0 4px">{html.escape(title)}</div>' if title else ""
     table = (
         f'<table style="border-collapse:separate;border-spacing:1px;table-layout:fixed;margin:0;'
-        f'width:auto;text-align:center;font-size:{9 if cell < 30 else 12}px">{"".join(lines)}</table>'
+        f'width:calc({width} + {LABEL_PX if row_names else 0}px);text-align:center;font-size:{font}">'
+        f"{''.join(lines)}</table>"
     )
-    return f'<div class="grid" style="overflow-x:auto;margin-bottom:8px">{heading}{table}</div>'
+    return f'<div class="grid" style="container-type:inline-size;margin-bottom:8px">{heading}{table}</div>'
 
 
 def _cell_styles(grid: np.ndarray, faded: np.ndarray, value_range: tuple[float, float] | None) -> list[list[str]]:
