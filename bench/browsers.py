@@ -1,5 +1,7 @@
 """The load benchmark's check on its own clock: a few headless Chromium visitors beside as many
-protocol visitors (``python -m bench load --chromium N``).
+protocol visitors (``python -m bench load --chromium N`` runs this module as a process of its own,
+``python -m bench.browsers URL N SECONDS SEED``, since Locust's gevent and Playwright's asyncio do
+not share one).
 
 Both do the same things at the same time on the same server: change the playground's padding or
 stride, and switch the feature-map page between its first and last layer (one key each in the
@@ -11,10 +13,11 @@ run's last message. The difference is what the protocol client leaves out: drawi
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import sys
 import time
 
-from bench.load import Tally, changing_visitor, failing_loudly, logged_runs, quantiles, server_runs
 from bench.students import FeatureMapStudent, PlaygroundStudent, output_side, think
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE
 
@@ -31,10 +34,14 @@ async def idle(tab) -> None:
         await asyncio.sleep(0.02)
 
 
-async def browser_playground(context, url: str, student: PlaygroundStudent, deadline: float, tally: Tally) -> None:
+async def opened(context, url: str, student):
     tab = await context.new_page()
     await tab.goto(f"{url}/{student.page}", timeout=TIMEOUT_MS)
     await idle(tab)
+    return tab
+
+
+async def browser_playground(tab, student: PlaygroundStudent, deadline: float, seen: dict) -> None:
     labels = {"conv_padding": "Zero padding", "conv_stride": "Stride"}
     while time.monotonic() + (pause := think(student.rng)) < deadline:
         await asyncio.sleep(pause)
@@ -46,13 +53,10 @@ async def browser_playground(context, url: str, student: PlaygroundStudent, dead
         await box.press("Enter")
         await tab.get_by_text(f"Output {side}×{side}", exact=True).wait_for(timeout=TIMEOUT_MS)
         await idle(tab)
-        tally.add(student.kind, time.perf_counter() - start)
+        seen.setdefault(student.kind, []).append(time.perf_counter() - start)
 
 
-async def browser_layers(context, url: str, student: FeatureMapStudent, deadline: float, tally: Tally) -> None:
-    tab = await context.new_page()
-    await tab.goto(f"{url}/{student.page}", timeout=TIMEOUT_MS)
-    await idle(tab)
+async def browser_layers(tab, student: FeatureMapStudent, deadline: float, seen: dict) -> None:
     slider = tab.get_by_test_id("stSlider").filter(has_text="Layer").get_by_role("slider")
     while time.monotonic() + (pause := think(student.rng)) < deadline:
         await asyncio.sleep(pause)
@@ -62,7 +66,7 @@ async def browser_layers(context, url: str, student: FeatureMapStudent, deadline
         await tab.keyboard.press("Home" if layer == ENDS[0] else "End")
         await tab.get_by_text(f"feature maps of {layer}").first.wait_for(timeout=TIMEOUT_MS)
         await idle(tab)
-        tally.add(student.kind, time.perf_counter() - start)
+        seen.setdefault(student.kind, []).append(time.perf_counter() - start)
 
 
 def pair(n: int, seed: int, who: str):
@@ -72,31 +76,34 @@ def pair(n: int, seed: int, who: str):
     return PlaygroundStudent(rng) if n % 2 == 0 else FeatureMapStudent(rng, ENDS)
 
 
-async def side_by_side(url: str, browsers: int, seconds: float, seed: int, log) -> None:
+async def side_by_side(url: str, browsers: int, seconds: float, seed: int) -> dict:
+    """Open the pages, say "ready" on stdout, then act for ``seconds``: what each action took, by kind,
+    and what went wrong."""
     from playwright.async_api import async_playwright
 
-    seen, heard, mark = Tally(), Tally(), logged_runs(log)
+    seen, wrong = {}, []
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        contexts = [await chromium.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(browsers)]
+        students = [pair(n, seed, "browser") for n in range(browsers)]
+        tabs = []
+        for student in students:
+            context = await chromium.new_context(viewport={"width": 1400, "height": 1000})
+            tabs.append(await opened(context, url, student))
+        print("ready", flush=True)
         deadline = time.monotonic() + seconds
-        visits = []
-        for n, context in enumerate(contexts):
-            student, twin = pair(n, seed, "browser"), pair(n, seed, "protocol")
-            drive = browser_playground if isinstance(student, PlaygroundStudent) else browser_layers
-            visits += [drive(context, url, student, deadline, seen), changing_visitor(twin, url, deadline, heard)]
-        await asyncio.gather(*(failing_loudly(visit, seen) for visit in visits))
+        visits = [
+            (browser_playground if isinstance(student, PlaygroundStudent) else browser_layers)(
+                tab, student, deadline, seen
+            )
+            for tab, student in zip(tabs, students)
+        ]
+        for outcome in await asyncio.gather(*visits, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                wrong.append(f"a Chromium visitor failed: {type(outcome).__name__}: {outcome}")
         await chromium.close()
-    print(
-        f"Chromium beside the protocol client: {browsers} browsers and {browsers} protocol visitors, {seconds:.0f} s:"
-    )
-    for kind, kinds, page in (
-        ("playground change", "playground changes", "playground"),
-        ("layer switch", "layer switches", "feature maps"),
-    ):
-        print(f"  {kinds}: in Chromium, key to screen: {quantiles(seen.actions.get(kind, []))}")
-        print(f"    protocol client, change to last message: {quantiles(heard.actions.get(kind, []))}")
-        if log:
-            print(f"    on the server (both): {quantiles(server_runs(log, mark, page, 'rerun'))}")
-    for line in seen.wrong + heard.wrong:
-        print(f"  !!! {line}")
+    return {"actions": seen, "wrong": wrong}
+
+
+if __name__ == "__main__":
+    url, browsers, seconds, seed = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+    print(json.dumps(asyncio.run(side_by_side(url, browsers, seconds, seed))))

@@ -4,13 +4,14 @@ a whole class on one server.
 Starts ``streamlit run app.py`` on a loopback port (or uses the loopback server at ``--url``, a
 container for example, whose run times and memory it then cannot read) and sends waves of simulated
 students at it. Each is a real Streamlit session held by :mod:`bench.streamlit_client`, which speaks
-the browser's protocol over the websocket without drawing anything, so the whole class costs this
-process a few percent of one core and the server keeps its cores, as with thirty students on
-thirty machines. A wave's visitors are split three ways (:mod:`bench.students`): a third change the
+the browser's protocol over the websocket without drawing anything, run as a Locust user (a custom
+``User`` class; Locust's gevent runs them all in this one process). So the whole class costs this
+process a few percent of one core and the server keeps its cores, as with students on machines of
+their own. A wave's visitors are split three ways (:mod:`bench.students`): a third change the
 playground's settings, a third switch the feature-map page's layers, a third check one new drop
-photo after another; each thinks 1-5 s (uniform, seeded) between actions, for ``--seconds``, and
-every answer is checked (the output grid's size, the layer's maps, the verdict against the drop's
-label). A check under way when the time is up is waited for: every check must finish.
+photo after another. Each thinks 1-5 s (uniform, seeded) before every action, for ``--seconds``,
+and every answer is checked (the output grid's size, the layer's maps, the verdict against the
+drop's label). An action under way when the time is up is finished: every check must finish.
 
 Per wave it prints: each action's time from the change to its last message back at the client;
 the crystal checks' time queued and running; the pages' runs on the server, from its own timing log
@@ -26,10 +27,12 @@ benchmark, not a test.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import itertools
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,9 +40,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import gevent
+import locust  # patches the standard library with gevent, before the imports below use it
+from locust import User, task
+from locust.env import Environment
+
 from bench import stalls
 from bench.pages import serve
-from bench.streamlit_client import StreamlitClient, is_loopback
+from bench.streamlit_client import Run, StreamlitClient, is_loopback
 from bench.students import THINK_SECONDS, CrystalStudent, FeatureMapStudent, PhotoBox, PlaygroundStudent, think
 from tests.browser.conftest import resident_bytes
 from ui.server.timing import LOG_VARIABLE
@@ -79,65 +87,135 @@ def quantiles(values: list[float], unit: str = "ms") -> str:
     )
 
 
-async def changing_visitor(student, url: str, deadline: float, tally: Tally) -> None:
-    """Open the student's page, then change one setting after another until ``deadline``."""
-    client = await StreamlitClient.connect(url, timeout=TIMEOUT)
-    try:
-        run = await client.open(student.page)
-        tally.add(f"{student.page} open", run.seconds)
-        await client.fetch_media(run)
-        while time.monotonic() + (pause := think(student.rng)) < deadline:
-            await asyncio.sleep(pause)
-            key, value = student.next_change()
-            run = await client.set(key, value)
-            tally.add(student.kind, run.seconds, student.wrong(run))
-            await client.fetch_media(run)
-    finally:
-        await client.close()
+class Student(User):
+    """A student as a Locust user: one Streamlit session, opened on start; each task is one action,
+    the wait between two is the student's think time. Each wave makes subclasses that carry its
+    tally, photos, seed and how many of each kind (:func:`cohort`)."""
+
+    abstract = True
+    student_class: type = PlaygroundStudent
+    tally: Tally
+    photos: Photos | None = None
+    seed, wave = 0, 0
+    numbers = itertools.count()
+
+    def wait_time(self) -> float:
+        return think(self.student.rng)
+
+    def on_start(self) -> None:
+        self.student = self.make_student(next(self.numbers))
+        self.client = None
+        try:
+            self.client = StreamlitClient.connect(self.host, timeout=TIMEOUT)
+            self.record(f"{self.student.page} open", self.client.open(self.student.page))
+            self.prepare()
+        except Exception as err:  # every failure is reported, none stops the others
+            self.failed(err)
+        self.wait()  # the first action, too, comes after a think
+
+    def make_student(self, number: int):
+        """The wave's ``number``-th student of this kind, with a generator seeded by both."""
+        return self.student_class(random.Random(f"{self.seed}:{self.wave}:{self.role}:{number}"))
+
+    @property
+    def role(self) -> str:
+        return self.student_class.role
+
+    def prepare(self) -> None:
+        """What the student does once the page is open, before the first action."""
+
+    def on_stop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+    @task
+    def act(self) -> None:
+        if self.client is None:
+            return
+        try:
+            self.action()
+        except Exception as err:
+            self.failed(err)
+            self.client = None
+
+    def action(self) -> None:
+        key, value = self.student.next_change()
+        run = self.client.set(key, value)
+        self.record(self.student.kind, run, self.student.wrong(run))
+        self.client.fetch_media(run)
+
+    def record(self, kind: str, run: Run, wrong: str | None = None) -> None:
+        """Count an action in the wave's tally and in Locust's own statistics."""
+        self.tally.add(kind, run.seconds, wrong)
+        self.environment.events.request.fire(
+            request_type="streamlit",
+            name=kind,
+            response_time=run.seconds * 1000,
+            response_length=len(run.messages),
+            exception=AssertionError(wrong) if wrong else None,
+            context={},
+        )
+
+    def failed(self, err: Exception) -> None:
+        self.tally.wrong.append(f"a {self.role} visitor failed: {type(err).__name__}: {err}")
 
 
-async def crystal_visitor(student: CrystalStudent, url: str, deadline: float, tally: Tally, photos: Photos) -> None:
-    """Open the crystal check, switch it to uploads, then check one new photo after another."""
-    client = await StreamlitClient.connect(url, timeout=TIMEOUT)
-    try:
-        run = await client.open(student.page)
-        tally.add(f"{student.page} open", run.seconds)
-        await client.set(*student.setup)
-        while time.monotonic() + (pause := think(student.rng)) < deadline:
-            await asyncio.sleep(pause)
-            photo = photos.take()
-            run = await client.upload(student.uploader, photo.name, photo.data, "image/jpeg")
-            tally.add(student.kind, run.seconds, student.wrong(run, photo))
-            tally.queued.append(student.queued(run))
-            await client.fetch_media(run)
-    finally:
-        await client.close()
+class PlaygroundUser(Student):
+    abstract, student_class = True, PlaygroundStudent
 
 
-async def failing_loudly(visit, tally: Tally) -> None:
-    """Run one visitor; a visitor that fails (a timeout, a lost connection) is counted as wrong."""
-    try:
-        await visit
-    except Exception as err:  # every failure is reported, none stops the others
-        tally.wrong.append(f"a visitor failed: {type(err).__name__}: {err}")
+class FeatureMapUser(Student):
+    abstract, student_class = True, FeatureMapStudent
 
 
-def class_of(visitors: int, seed: int, wave: int) -> list:
-    """The wave's students: crystal, playground and feature-map students in turn, each with its own
-    seeded generator."""
-    kinds = (CrystalStudent, PlaygroundStudent, FeatureMapStudent)
-    return [kinds[n % 3](random.Random(f"{seed}:{wave}:{n}")) for n in range(visitors)]
+class CrystalUser(Student):
+    """Switches the crystal check to uploads once, then checks one new photo after another."""
+
+    abstract, student_class = True, CrystalStudent
+
+    def prepare(self) -> None:
+        self.client.set(*self.student.setup)
+
+    def action(self) -> None:
+        photo = self.photos.take()
+        run = self.client.upload(self.student.uploader, photo.name, photo.data, "image/jpeg")
+        self.record(self.student.kind, run, self.student.wrong(run, photo))
+        self.tally.queued.append(self.student.queued(run))
+        self.client.fetch_media(run)
 
 
-async def wave(url: str, students: list, seconds: float, photos: Photos) -> Tally:
-    tally, deadline = Tally(), time.monotonic() + seconds
-    visits = [
-        crystal_visitor(student, url, deadline, tally, photos)
-        if isinstance(student, CrystalStudent)
-        else changing_visitor(student, url, deadline, tally)
-        for student in students
+def users(kind: type[Student], count: int, tally: Tally, photos: Photos | None, seed: int, wave: int) -> type:
+    """``count`` users of ``kind`` for one wave, sharing its tally and photos."""
+    shared = {"tally": tally, "photos": photos, "seed": seed, "wave": wave, "numbers": itertools.count()}
+    return type(kind.__name__, (kind,), {"abstract": False, "fixed_count": count, **shared})
+
+
+def cohort(visitors: int, seed: int, wave: int, tally: Tally, photos: Photos | None) -> list[type[Student]]:
+    """One wave's user classes: a third of ``visitors`` of each kind (crystal checks get the
+    remainder first)."""
+    counts = [len(range(n, visitors, 3)) for n in range(3)]
+    return [
+        users(kind, count, tally, photos, seed, wave)
+        for kind, count in zip((CrystalUser, PlaygroundUser, FeatureMapUser), counts)
+        if count
     ]
-    await asyncio.gather(*(failing_loudly(visit, tally) for visit in visits))
+
+
+def swarm(url: str, user_classes: list[type[Student]], seconds: float) -> None:
+    """Run the users for ``seconds``, then stop them: one thinking stops at once, one in the middle
+    of an action finishes it first (every check must finish)."""
+    environment = Environment(user_classes=user_classes, host=url, stop_timeout=TIMEOUT)
+    runner = environment.create_local_runner()
+    total = sum(kind.fixed_count for kind in user_classes)
+    runner.start(total, spawn_rate=total)
+    gevent.sleep(seconds)
+    runner.stop()
+    runner.quit()
+
+
+def wave(url: str, visitors: int, seconds: float, seed: int, number: int, photos: Photos | None) -> Tally:
+    tally = Tally()
+    swarm(url, cohort(visitors, seed, number, tally, photos), seconds)
     return tally
 
 
@@ -225,36 +303,78 @@ def wrong_lines(tally: Tally) -> None:
         print(f"  !!!   {line}")
 
 
-async def alone(url: str, log: Path | None, seed: int) -> None:
+def alone(url: str, log: Path | None, seed: int) -> None:
     """One playground student, then one feature-map student, alone on the server for 20 s each."""
-    for kind in (PlaygroundStudent, FeatureMapStudent):
+    for kind in (PlaygroundUser, FeatureMapUser):
         tally, mark = Tally(), logged_runs(log)
-        await changing_visitor(kind(random.Random(f"{seed}:alone")), url, time.monotonic() + 20, tally)
-        page = "playground" if kind is PlaygroundStudent else "feature maps"
+        swarm(url, [users(kind, 1, tally, None, seed, 0)], 20)
+        action, page = kind.student_class.kind, {PlaygroundUser: "playground", FeatureMapUser: "feature maps"}[kind]
         print(
-            f"no load, one {kind.kind} student alone for 20 s: at the client {quantiles(tally.actions.get(kind.kind))}"
+            f"no load, one {kind.student_class.role} student alone for 20 s: each {action} at the client "
+            f"{quantiles(tally.actions.get(action, []))}"
             + (f"; on the server {quantiles(server_runs(log, mark, page, 'rerun'))}" if log else ""),
             flush=True,
         )
 
 
-async def run_class(args, url: str, pid: int | None, log: Path | None, stall_log: Path) -> int:
-    box = PhotoBox(salt=random.SystemRandom().randrange(2**24))  # new to this server, even one run again
-    kinds = [type(student).role for student in class_of(args.visitors, 0, 0)]
+def side_by_side(url: str, browsers: int, seconds: float, seed: int, log: Path | None) -> None:
+    """``browsers`` Chromium visitors (:mod:`bench.browsers`, a process of its own) and as many
+    protocol visitors doing the same things at the same time; prints both clocks."""
+    from bench.browsers import pair
+
+    class Twin(Student):
+        abstract, fixed_count = False, browsers
+
+        def make_student(self, number: int):
+            return pair(number, seed, "protocol")
+
+        @property
+        def role(self) -> str:
+            return "twin"
+
+    Twin.tally, Twin.numbers, mark = Tally(), itertools.count(), logged_runs(log)
+    command = [sys.executable, "-m", "bench.browsers", url, str(browsers), str(seconds), str(seed)]
+    chromium = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        if chromium.stdout.readline().strip() != "ready":  # its pages are open
+            print("!!! the Chromium visitors did not start: see above")
+            return
+        swarm(url, [Twin], seconds)
+        seen = json.loads(chromium.communicate(timeout=TIMEOUT)[0])
+    finally:
+        if chromium.poll() is None:
+            chromium.kill()
     print(
-        f"{args.visitors} visitors a wave ({', '.join(f'{kinds.count(k)} {k}' for k in dict.fromkeys(kinds))} "
-        f"students), {args.waves} waves of {args.seconds:.0f} s; think times uniform "
-        f"{THINK_SECONDS[0]:g}-{THINK_SECONDS[1]:g} s, seed {args.seed}; the server on {os.cpu_count()} cores",
+        f"Chromium beside the protocol client: {browsers} browsers and {browsers} protocol visitors, {seconds:.0f} s:"
+    )
+    for kind, kinds, page in (
+        ("playground change", "playground changes", "playground"),
+        ("layer switch", "layer switches", "feature maps"),
+    ):
+        print(f"  {kinds}: in Chromium, key to screen: {quantiles(seen['actions'].get(kind, []))}")
+        print(f"    protocol client, change to last message: {quantiles(Twin.tally.actions.get(kind, []))}")
+        if log:
+            print(f"    on the server (both): {quantiles(server_runs(log, mark, page, 'rerun'))}")
+    for line in seen["wrong"] + Twin.tally.wrong:
+        print(f"  !!! {line}")
+
+
+def run_class(args, url: str, pid: int | None, log: Path | None, stall_log: Path) -> int:
+    box = PhotoBox(salt=random.SystemRandom().randrange(2**24))  # new to this server, even one run again
+    counts = [len(range(n, args.visitors, 3)) for n in range(3)]
+    print(
+        f"{args.visitors} visitors a wave ({counts[0]} crystal-check, {counts[1]} playground, {counts[2]} feature-map "
+        f"students), {args.waves} waves of {args.seconds:.0f} s; think times uniform {THINK_SECONDS[0]:g}-"
+        f"{THINK_SECONDS[1]:g} s, seed {args.seed}; Locust {locust.__version__}; the server on {os.cpu_count()} cores",
         flush=True,
     )
-    await wave(url, class_of(3, args.seed, 0), 15, Photos(box, 1, 15))  # warm: models loaded, pages seen
-    await alone(url, log, args.seed)
+    wave(url, 3, 15, args.seed, 0, Photos(box, 1, 15))  # warm: models loaded, pages seen
+    alone(url, log, args.seed)
     memory, failed = [resident_bytes(pid)] if pid else [], False
     for number in range(1, args.waves + 1):
-        students = class_of(args.visitors, args.seed, number)
-        photos = Photos(box, len(students[0::3]), args.seconds)
+        photos = Photos(box, counts[0], args.seconds)
         mark, started, cpu, wall = logged_runs(log), time.time(), time.process_time(), time.perf_counter()
-        tally = await wave(url, students, args.seconds, photos)
+        tally = wave(url, args.visitors, args.seconds, args.seed, number, photos)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         memory += [resident_bytes(pid)] if pid else []
         grown = f"; server memory {memory[-1] / 2**20:.0f} MB ({(memory[-1] - memory[-2]) / 2**20:+.0f} MB)"
@@ -272,21 +392,19 @@ async def run_class(args, url: str, pid: int | None, log: Path | None, stall_log
             f"{growth / 2**20:.0f} MB (goal under {WAVE_GROWTH_GOAL / 2**20:.0f} MB: {held})"
         )
     if args.chromium:
-        from bench.browsers import side_by_side
-
-        await side_by_side(url, args.chromium, min(args.seconds, 60), args.seed, log)
+        side_by_side(url, args.chromium, min(args.seconds, 60), args.seed, log)
     if failed:
         print("!!! NOT EVERY ANSWER WAS RIGHT OR EVERY CHECK FINISHED: see the lines marked !!! above")
     return 1 if failed else 0
 
 
-async def main_async(args) -> int:
+def run(args) -> int:
     log = Path(tempfile.mkdtemp()) / "timings.tsv" if args.url is None else None
     stall_log = Path(tempfile.mkdtemp()) / "stalls.tsv"
     if log:
         os.environ[LOG_VARIABLE] = str(log)
     with serve() if args.url is None else nullcontext((args.url, None)) as (url, pid), stalls.watch(stall_log):
-        return await run_class(args, url, pid, log, stall_log)
+        return run_class(args, url, pid, log, stall_log)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.visitors < 1 or args.waves < 1 or args.seconds <= 0:
         print("error: --visitors, --waves and --seconds must be positive", file=sys.stderr)
         return 2
-    return asyncio.run(main_async(args))
+    return run(args)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ their id, ``$$ID-<hash>-<key>``, and the fragment they live in), and ``script_fi
 run is over. This module does the same without drawing anything, so one process holds dozens of
 sessions for a few percent of a core::
 
-    client = await StreamlitClient.connect("http://127.0.0.1:8501")
-    run = await client.open("Convolution_and_pooling")  # the page's first run
-    run = await client.set("conv_padding", 2)           # a change: only its fragment reruns
-    run.texts(), run.seconds                            # what came back, and when the last of it did
+    client = StreamlitClient.connect("http://127.0.0.1:8501")
+    run = client.open("Convolution_and_pooling")  # the page's first run
+    run = client.set("conv_padding", 2)           # a change: only its fragment reruns
+    run.texts(), run.seconds                      # what came back, and when the last of it did
 
 What it does like the browser: a widget inside an ``st.fragment`` reruns only that fragment; every
 widget value it has set is sent again with each request; large elements it already holds are only
@@ -20,12 +20,12 @@ token the browser sends) and reruns with the uploader's new state. What it leave
 and the ``context_info`` a browser reports (time zone, locale), which this app does not read.
 
 :class:`Page` is the protocol without any I/O (requests out, messages in); :class:`StreamlitClient`
-runs it over an asyncio websocket (the ``websockets`` package, which Streamlit itself depends on).
+runs it over a blocking websocket (``websocket-client``), which Locust's gevent makes cooperative:
+:mod:`bench.load` runs one per Locust user.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 import urllib.request
@@ -34,8 +34,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-import websockets
+import websocket
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Common_pb2 import FileUploaderState
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -213,76 +214,72 @@ def xsrf_token() -> str:
 
 
 class StreamlitClient:
-    """One simulated browser tab on a Streamlit server, over an asyncio websocket."""
+    """One simulated browser tab on a Streamlit server. Its calls block; under Locust, which patches
+    the standard library with gevent, each blocks only its own user."""
 
-    def __init__(self, base_url: str, websocket, timeout: float):
+    def __init__(self, base_url: str, connection: websocket.WebSocket, timeout: float):
         self.base_url, self.timeout = base_url.rstrip("/"), timeout
         self.page = Page()
-        self._websocket = websocket
+        self._connection = connection
         self._xsrf = xsrf_token()
         self._fetched: set[str] = set()
 
     @classmethod
-    async def connect(cls, base_url: str, timeout: float = 600) -> StreamlitClient:
+    def connect(cls, base_url: str, timeout: float = 600) -> StreamlitClient:
         """A new session on the server at ``base_url`` (loopback only). ``timeout``: the longest
         any one request may take, in seconds."""
         if not is_loopback(base_url):
             raise ValueError(f"{base_url}: the load client talks to servers on this machine only")
         stream = "ws" + base_url.rstrip("/").removeprefix("http") + "/_stcore/stream"
-        websocket = await websockets.connect(stream, subprotocols=["streamlit"], max_size=None, open_timeout=timeout)
-        return cls(base_url, websocket, timeout)
+        return cls(base_url, websocket.create_connection(stream, subprotocols=["streamlit"], timeout=timeout), timeout)
 
-    async def close(self) -> None:
-        await self._websocket.close()
+    def close(self) -> None:
+        self._connection.close()
 
-    async def open(self, page_name: str) -> Run:
+    def open(self, page_name: str) -> Run:
         """Open a page by its URL path (``Convolution_and_pooling``) and wait for its first run."""
-        return await self._run(self.page.rerun(page_name=page_name))
+        return self._run(self.page.rerun(page_name=page_name))
 
-    async def set(self, key: str, value) -> Run:
+    def set(self, key: str, value) -> Run:
         """Change a widget by its key and wait for the (fragment's) rerun to finish."""
-        return await self._run(self.page.set(key, value))
+        return self._run(self.page.set(key, value))
 
-    async def upload(self, key: str, name: str, data: bytes, mime: str) -> Run:
+    def upload(self, key: str, name: str, data: bytes, mime: str) -> Run:
         """Put one file into the uploader ``key`` (replacing what it held) and wait for the rerun,
         as choosing a file in the browser does. The request's time starts with the upload."""
-        from streamlit.proto.Common_pb2 import FileUploaderState
-
         sent = time.perf_counter()
         request_id, request = self.page.file_urls_request(key, [name])
-        await self._websocket.send(request)
-        reply = await self._until(lambda msg: msg.WhichOneof("type") == "file_urls_response", Run(sent))
+        self._connection.send_binary(request)
+        reply = self._until(lambda msg: msg.WhichOneof("type") == "file_urls_response", Run(sent))
         urls = reply.file_urls_response.file_urls[0]
-        await asyncio.to_thread(self._put, urls.upload_url, name, data, mime)
+        self._put(urls.upload_url, name, data, mime)
         state = FileUploaderState()
         state.uploaded_file_info.add(file_id=urls.file_id, name=name, size=len(data)).file_urls.CopyFrom(urls)
-        run = await self._run(self.page.set(key, state))
+        run = self._run(self.page.set(key, state))
         run.sent = sent
         return run
 
-    async def fetch_media(self, run: Run) -> int:
+    def fetch_media(self, run: Run) -> int:
         """Fetch the pictures ``run`` drew that this tab has not fetched yet, as a browser shows
         them; returns how many bytes came."""
         fresh = [url for url in run.media_urls() if url not in self._fetched]
         self._fetched.update(fresh)
-        sizes = await asyncio.gather(*(asyncio.to_thread(self._get, url) for url in fresh))
-        return sum(sizes)
+        return sum(self._get(url) for url in fresh)
 
-    async def _run(self, request: bytes) -> Run:
+    def _run(self, request: bytes) -> Run:
         run = Run(time.perf_counter())
-        await self._websocket.send(request)
-        await self._until(
-            lambda msg: msg.WhichOneof("type") == "script_finished" and msg.script_finished in FINISHED, run
-        )
+        self._connection.send_binary(request)
+        self._until(lambda msg: msg.WhichOneof("type") == "script_finished" and msg.script_finished in FINISHED, run)
         return run
 
-    async def _until(self, done: Callable[[ForwardMsg], bool], run: Run) -> ForwardMsg:
+    def _until(self, done: Callable[[ForwardMsg], bool], run: Run) -> ForwardMsg:
         """Read messages into ``run`` until one for which ``done`` is true; fail after the timeout
         or on a run that ended in a compile error or a missing page."""
         deadline = run.sent + self.timeout
         while True:
-            data = await asyncio.wait_for(self._websocket.recv(), max(0.001, deadline - time.perf_counter()))
-            msg = self.page.receive(data)
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{self.page.page_name}: no answer within {self.timeout:.0f} s")
+            msg = self.page.receive(self._connection.recv())
             run.messages.append(msg)
             run.arrivals.append(time.perf_counter())
             kind = msg.WhichOneof("type")

@@ -2,15 +2,16 @@
 pages, changes widgets inside fragments, uploads a photo, and reads back what a browser would show;
 and it sends nothing to any other machine."""
 
-import asyncio
+import subprocess
+import sys
 
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench import load
 from bench.pages import serve
 from bench.streamlit_client import Run, StreamlitClient
 from bench.students import CrystalStudent, FeatureMapStudent, PhotoBox, PlaygroundStudent
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -21,15 +22,11 @@ def server_url():
 
 def visit(url: str, steps):
     """Run ``steps(client)`` in one new session, and close it."""
-
-    async def session():
-        client = await StreamlitClient.connect(url, timeout=300)
-        try:
-            return await steps(client)
-        finally:
-            await client.close()
-
-    return asyncio.run(session())
+    client = StreamlitClient.connect(url, timeout=300)
+    try:
+        return steps(client)
+    finally:
+        client.close()
 
 
 class Fixed:
@@ -43,9 +40,9 @@ class Fixed:
 def test_a_padding_change_reruns_only_the_steps_and_brings_the_new_output_grid(server_url):
     student = PlaygroundStudent(Fixed())
 
-    async def steps(client):
-        opened = await client.open(student.page)
-        changed = await client.set(*student.next_change())  # the padding, from 1 to 0
+    def steps(client):
+        opened = client.open(student.page)
+        changed = client.set(*student.next_change())  # the padding, from 1 to 0
         return opened, changed
 
     opened, changed = visit(server_url, steps)
@@ -61,10 +58,10 @@ def test_a_padding_change_reruns_only_the_steps_and_brings_the_new_output_grid(s
 def test_a_layer_switch_brings_that_layers_maps_and_their_pictures(server_url):
     student = FeatureMapStudent(Fixed())
 
-    async def steps(client):
-        await client.open(student.page)
-        switched = await client.set(*student.next_change())
-        return switched, await client.fetch_media(switched)
+    def steps(client):
+        client.open(student.page)
+        switched = client.set(*student.next_change())
+        return switched, client.fetch_media(switched)
 
     switched, fetched = visit(server_url, steps)
     assert student.layer == "block1_conv1"
@@ -83,18 +80,20 @@ def test_a_missing_output_grid_is_a_wrong_answer():
 def test_a_new_photo_uploaded_gets_the_verdict_of_its_label(server_url):
     student, photo = CrystalStudent(Fixed()), PhotoBox(salt=7).next()
 
-    async def steps(client):
-        await client.open(student.page)
-        await client.set(*student.setup)
-        return await client.upload(student.uploader, photo.name, photo.data, "image/jpeg")
+    def steps(client):
+        client.open(student.page)
+        client.set(*student.setup)
+        return client.upload(student.uploader, photo.name, photo.data, "image/jpeg")
 
     checked = visit(server_url, steps)
     assert student.wrong(checked, photo) is None, student.wrong(checked, photo)
     assert 0 <= student.queued(checked) < checked.seconds
 
 
-def test_only_servers_on_this_machine_are_loaded(capsys):
-    assert load.main(["--url", "http://192.0.2.1:8501", "--waves", "1"]) == 2
-    assert "not on this machine" in capsys.readouterr().err
+def test_only_servers_on_this_machine_are_loaded():
     with pytest.raises(ValueError, match="servers on this machine only"):
-        asyncio.run(StreamlitClient.connect("http://192.0.2.1:8501"))
+        StreamlitClient.connect("http://192.0.2.1:8501")
+    command = [sys.executable, "-m", "bench", "load", "--url", "http://192.0.2.1:8501", "--waves", "1"]
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2
+    assert "not on this machine" in refused.stderr
