@@ -8,10 +8,11 @@ the browser's protocol over the websocket without drawing anything, run as a Loc
 ``User`` class; Locust's gevent runs them all in this one process). So the whole class costs this
 process a few percent of one core and the server keeps its cores, as with students on machines of
 their own. A wave's visitors are split three ways (:mod:`bench.students`): a third change the
-playground's settings, a third switch the feature-map page's layers, a third check one new drop
-photo after another. Each thinks 1-5 s (uniform, seeded) before every action, for ``--seconds``,
-and every answer is checked (the output grid's size, the layer's maps, the verdict against the
-drop's label). An action under way when the time is up is finished: every check must finish.
+playground's settings, a third switch the feature-map page's layers, a third check a drop photo
+new to the server and then look at the result's three views. Each thinks 1-5 s (uniform, seeded)
+before every action, for ``--seconds``, and every answer is checked (the output grid's size, the
+layer's maps, the verdict against the drop's label). An action under way when the time is up is
+finished: every check must finish.
 
 Per wave it prints: each action's time from the change to its last message back at the client;
 the crystal checks' time queued and running; the pages' runs on the server, from its own timing log
@@ -169,7 +170,7 @@ class FeatureMapUser(Student):
 
 
 class CrystalUser(Student):
-    """Switches the crystal check to uploads once, then checks one new photo after another."""
+    """Switches the crystal check to uploads, checks one new photo, then looks at its result's views."""
 
     abstract, student_class = True, CrystalStudent
 
@@ -177,10 +178,14 @@ class CrystalUser(Student):
         self.client.set(*self.student.setup)
 
     def action(self) -> None:
-        photo = self.photos.take()
-        run = self.client.upload(self.student.uploader, photo.name, photo.data, "image/jpeg")
-        self.record(self.student.kind, run, self.student.wrong(run, photo))
-        self.tally.queued.append(self.student.queued(run))
+        if self.student.checked is not None:
+            run = self.client.set(*self.student.next_change())
+            self.record(self.student.view_kind, run, self.student.wrong_view(run))
+        else:
+            photo = self.student.checked = self.photos.take()
+            run = self.client.upload(self.student.uploader, photo.name, photo.data, "image/jpeg")
+            self.record(self.student.kind, run, self.student.wrong(run, photo))
+            self.tally.queued.append(self.student.queued(run))
         self.client.fetch_media(run)
 
 
@@ -220,13 +225,12 @@ def wave(url: str, visitors: int, seconds: float, seed: int, number: int, photos
 
 
 class Photos:
-    """New photos for one wave, made before it starts so that encoding them does not count as the
-    load tool's work: more than one server checks in the wave (a check takes over a second), and
-    more made on the spot should they run out."""
+    """New photos for one wave, one per crystal-check student, made before it starts so that
+    encoding them does not count as the load tool's work (more are made on the spot if need be)."""
 
-    def __init__(self, box: PhotoBox, checkers: int, seconds: float):
+    def __init__(self, box: PhotoBox, checkers: int):
         self.box = box
-        self.ready = [box.next() for _ in range(int(seconds) + 2 * checkers)] if checkers else []
+        self.ready = [box.next() for _ in range(checkers)]
 
     def take(self):
         return self.ready.pop() if self.ready else self.box.next()
@@ -252,7 +256,11 @@ def cpu_share(cpu: float, wall: float) -> str:
 
 
 def print_client_side(tally: Tally) -> None:
-    for kind, kinds in (("playground change", "playground changes"), ("layer switch", "layer switches")):
+    for kind, kinds in (
+        ("playground change", "playground changes"),
+        ("layer switch", "layer switches"),
+        ("result view", "crystal-check result views (whole page)"),
+    ):
         print(f"  {kinds}, change to last message at the client: {quantiles(tally.actions.get(kind, []))}")
     opens = [s for kind, values in tally.actions.items() if kind.endswith(" open") for s in values]
     print(f"  page opens, to the first run's last message: {quantiles(opens)}")
@@ -368,11 +376,11 @@ def run_class(args, url: str, pid: int | None, log: Path | None, stall_log: Path
         f"{THINK_SECONDS[1]:g} s, seed {args.seed}; Locust {locust.__version__}; the server on {os.cpu_count()} cores",
         flush=True,
     )
-    wave(url, 3, 15, args.seed, 0, Photos(box, 1, 15))  # warm: models loaded, pages seen
+    wave(url, 3, 15, args.seed, 0, Photos(box, 1))  # warm: models loaded, pages seen
     alone(url, log, args.seed)
     memory, failed = [resident_bytes(pid)] if pid else [], False
     for number in range(1, args.waves + 1):
-        photos = Photos(box, counts[0], args.seconds)
+        photos = Photos(box, counts[0])
         mark, started, cpu, wall = logged_runs(log), time.time(), time.process_time(), time.perf_counter()
         tally = wave(url, args.visitors, args.seconds, args.seed, number, photos)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall

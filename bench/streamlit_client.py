@@ -156,6 +156,8 @@ class Page:
             state.string_array_value.data.append(str(value))
         elif widget.kind == "slider":
             state.double_array_value.data.append(value)
+        elif widget.kind in ("button_group", "multiselect"):  # st.segmented_control, st.pills, st.multiselect
+            state.string_array_value.data.extend(value if isinstance(value, list) else [str(value)])
         elif widget.kind in ("radio", "selectbox"):
             state.string_value = str(value)
         elif widget.kind == "checkbox":

@@ -7,7 +7,8 @@ Three kinds, a third of a class each:
 - :class:`FeatureMapStudent` switches the feature-map page's layer (inside its fragment) and checks
   that the maps shown are that layer's;
 - :class:`CrystalStudent` uploads a drop photo the server has never seen (a labelled drop with two
-  pixels changed) and checks the verdict against the drop's label.
+  pixels changed) and checks the verdict against the drop's label; then looks at the result in its
+  three views (where the model looked, the score per tile, the drop it judged), one after another.
 
 Between two actions a student thinks for :data:`THINK_SECONDS` (uniform, drawn from the student's
 own seeded generator). :mod:`bench.load` drives them over :mod:`bench.streamlit_client`.
@@ -119,14 +120,32 @@ class PhotoBox:
 
 
 class CrystalStudent:
-    """Switches the crystal check to uploads, then checks one new photo after another."""
+    """Switches the crystal check to uploads, checks one new photo, then switches between the
+    result's views (each a rerun of the whole page, the verdict coming from the server's memory)."""
 
     page, role, kind = "Crystal_check", "crystal-check", "crystal check"
     setup = ("crystal_source", "Upload")
     uploader = "crystal_upload"
+    views = {  # the "Show" control's options, and a caption each draws
+        "Where it looked": "Grad-CAM:",
+        "Crystal score per tile": "The model scores every small patch",
+        "The drop it judged": "The green box is where the model found the drop",
+    }
+    view_kind = "result view"
 
     def __init__(self, rng: random.Random):
-        self.rng = rng
+        self.rng, self.checked, self.view = rng, None, "Where it looked"
+
+    def next_change(self) -> tuple[str, str]:
+        self.view = self.rng.choice([view for view in self.views if view != self.view])
+        return "crystal_view", self.view
+
+    def wrong_view(self, run: Run) -> str | None:
+        verdicts = [text.split("\n")[0] for text in run.texts() if text.split("\n")[0] in VERDICTS.values()]
+        caption = self.views[self.view]
+        if run.errors() or verdicts != [VERDICTS[self.checked.label]] or not any(caption in t for t in run.texts()):
+            return f"crystal check, view {self.view!r} of {self.checked.name}: {verdicts} {run.errors()}"
+        return None
 
     @staticmethod
     def wrong(run: Run, photo: Photo) -> str | None:

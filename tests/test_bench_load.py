@@ -83,11 +83,15 @@ def test_a_new_photo_uploaded_gets_the_verdict_of_its_label(server_url):
     def steps(client):
         client.open(student.page)
         client.set(*student.setup)
-        return client.upload(student.uploader, photo.name, photo.data, "image/jpeg")
+        checked = client.upload(student.uploader, photo.name, photo.data, "image/jpeg")
+        student.checked = photo
+        return checked, client.set(*student.next_change())  # "Where it looked" -> "Crystal score per tile"
 
-    checked = visit(server_url, steps)
+    checked, viewed = visit(server_url, steps)
     assert student.wrong(checked, photo) is None, student.wrong(checked, photo)
     assert 0 <= student.queued(checked) < checked.seconds
+    assert student.view == "Crystal score per tile"
+    assert student.wrong_view(viewed) is None, student.wrong_view(viewed)
 
 
 def test_only_servers_on_this_machine_are_loaded():
