@@ -1,152 +1,75 @@
-"""``python -m bench load [--visitors 30] [--seconds 120] [--waves 3] [--browsers-yield] [--url URL]``:
+"""``python -m bench load [--visitors 30] [--waves 3] [--seconds 120] [--seed 0] [--chromium N] [--url URL]``:
 a whole class on one server.
 
-Starts ``streamlit run app.py`` on a loopback port (or uses the server at ``--url``, a container for
-example, whose run times and memory it then cannot read) and sends waves of visitors at it, each a
-Playwright context in one headless Chromium on the same machine, so the browsers share the server's
-cores. By default they compete with it as equals (pessimistic: Chromium even raises its own
-priority); with ``--browsers-yield`` they run at Linux's lowest CPU priority and get only what the
-server leaves, which comes closer to a class whose browsers are on their own machines (they then
-click less often while the server is busy: the counts are printed). A wave's visitors are split
-three ways and keep at it for ``--seconds``:
+Starts ``streamlit run app.py`` on a loopback port (or uses the loopback server at ``--url``, a
+container for example, whose run times and memory it then cannot read) and sends waves of simulated
+students at it. Each is a real Streamlit session held by :mod:`bench.streamlit_client`, which speaks
+the browser's protocol over the websocket without drawing anything, run as a Locust user (a custom
+``User`` class; Locust's gevent runs them all in this one process). So the whole class costs this
+process a few percent of one core and the server keeps its cores, as with students on machines of
+their own. A wave's visitors are split three ways (:mod:`bench.students`): a third change the
+playground's settings, a third switch the feature-map page's layers, a third check a drop photo
+new to the server and then look at the result's three views. Each thinks 1-5 s (uniform, seeded)
+before every action, for ``--seconds``, and every answer is checked (the output grid's size, the
+layer's maps, the verdict against the drop's label). An action under way when the time is up is
+finished: every check must finish.
 
-- a third check one drop each on the crystal-check page (the verdict must match the drop's label);
-- a third change the playground's zero padding again and again (the output grid must have the size
-  the padding gives), timing each change from the click to the new grid on screen;
-- a third switch the feature-map page between layers (each layer's caption must appear).
-
-It prints, next to the same figures for one playground visitor and then one feature-map visitor
-alone, the playground's median and 95th-percentile rerun time on the server after a change (from
-the page's own timings, :mod:`ui.server.timing`; page opens are shown apart) and from click to screen, the
-feature-map page's run times, how long the crystal checks took, and the server's memory after each
-wave. A process outside the server watches for moments when the whole machine stood still
-(:mod:`bench.stalls`); the playground's reruns that none touched are shown apart as well. Run it by
-hand after ``pip install -r requirements-dev.txt``; it is a benchmark, not a test.
+Per wave it prints: each action's time from the change to its last message back at the client;
+the crystal checks' time queued and running; the pages' runs on the server, from its own timing log
+(:mod:`ui.server.timing`); the server's memory; this process's own CPU share; and whether the goal
+held: a 95th percentile under 0.5 s on at least 300 playground changes, and a third wave that adds
+under 128 MB. A process outside the server watches for moments when the whole machine stood still
+(:mod:`bench.stalls`). With ``--chromium N``, N headless Chromium visitors then do the same
+playground changes and layer switches beside N protocol visitors, so that the two clocks can be
+compared (:mod:`bench.browsers`). Run it after ``pip install -r requirements-dev.txt``; it is a
+benchmark, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import itertools
+import json
 import os
+import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import gevent
+import locust  # patches the standard library with gevent, before the imports below use it
+from locust import User, task
+from locust.env import Environment
+
 from bench import stalls
-from bench.pages import _unseen_copy, serve
-from crystal.vision.samples import labelled_drops
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE, resident_bytes
+from bench.pages import serve
+from bench.streamlit_client import Run, StreamlitClient, is_loopback
+from bench.students import THINK_SECONDS, CrystalStudent, FeatureMapStudent, PhotoBox, PlaygroundStudent, think
+from tests.browser.conftest import resident_bytes
 from ui.server.timing import LOG_VARIABLE
 
-ROOT = Path(__file__).resolve().parents[1]
-
-RERUN_P95_GOAL, WAVE_GROWTH_GOAL = 0.5, 128 * 2**20
-LAYERS = ("block1_conv1", "block3_conv3", "block5_pool")  # reached with Home, Home + 8 steps, End
-VERDICTS = ("💎 Crystal", "🫧 No crystal")
-TIMEOUT_MS = 600_000  # a check queued behind nine others on a busy 2-core server may take minutes
+RERUN_P95_GOAL, MIN_CHANGES, WAVE_GROWTH_GOAL = 0.5, 300, 128 * 2**20
+PAGES = ("playground", "feature maps", "crystal check")  # as ui.server.timing logs them
+TIMEOUT = 600  # seconds: a check queued behind a hundred others on a 2-core server may take minutes
 
 
-async def idle(tab) -> None:
-    """The script has finished and the page is drawn (a short version of the tests' wait_for_idle)."""
-    while True:
-        running, connection, drawn, _ = await tab.evaluate(PAGE_STATE)
-        if running == "notRunning" and connection == "CONNECTED" and drawn:
-            return
-        await asyncio.sleep(0.1)
+@dataclass
+class Tally:
+    """What one wave's (or phase's) visitors saw."""
 
+    actions: dict[str, list[float]] = field(default_factory=dict)  # kind -> seconds to the last message
+    queued: list[float] = field(default_factory=list)  # crystal checks: waiting for the heavy-work queue
+    wrong: list[str] = field(default_factory=list)  # wrong answers and failed visitors
 
-async def crystal_visitor(context, url: str, drop, copy: int, deadline: float, results: dict) -> None:
-    """Checks ``drop``, a copy with one pixel changed (``copy`` says which), so no cache knows it."""
-    tab = await context.new_page()
-    await tab.goto(f"{url}/Crystal_check", timeout=TIMEOUT_MS)
-    await idle(tab)
-    await tab.get_by_test_id("stRadio").filter(has_text="Image source").get_by_text("Upload", exact=True).click()
-    label = tab.get_by_test_id("stWidgetLabel").filter(has_text="Upload images")
-    box = tab.get_by_test_id("stFileUploader").filter(has=label).locator('input[type="file"]')
-    await box.wait_for(state="attached", timeout=TIMEOUT_MS)
-    start = time.perf_counter()
-    photo = _unseen_copy(drop.path, copy)
-    await box.set_input_files([{"name": drop.path.name, "mimeType": "image/jpeg", "buffer": photo}])
-    await tab.get_by_role("heading", name=drop.path.name).wait_for(timeout=TIMEOUT_MS)  # the upload's own section
-    await idle(tab)
-    results["checks"].append(time.perf_counter() - start)
-    expected = "💎 Crystal" if drop.label == "crystal" else "🫧 No crystal"  # a drop the model learned from
-    shown = [h.strip() for h in await tab.get_by_role("heading").all_inner_texts() if h.strip() in VERDICTS]
-    assert shown == [expected], f"{drop.path.name}: {shown}, expected {expected}"
-
-
-async def playground_visitor(context, url: str, deadline: float, results: dict) -> None:
-    tab = await context.new_page()
-    await tab.goto(f"{url}/Convolution_and_pooling", timeout=TIMEOUT_MS)
-    await idle(tab)
-    box = tab.get_by_role("spinbutton", name="Zero padding")
-    padding = 1
-    while time.monotonic() < deadline:
-        padding = (padding + 1) % 3
-        side = 3 + 2 * padding  # the classic 5x5 picture, a 3x3 kernel, stride 1
-        start = time.perf_counter()
-        await box.fill(str(padding))
-        await box.press("Enter")
-        await tab.get_by_text(f"Output {side}×{side}", exact=True).wait_for(timeout=TIMEOUT_MS)
-        await idle(tab)
-        results["clicks"].append(time.perf_counter() - start)
-
-
-async def feature_map_visitor(context, url: str, deadline: float, results: dict) -> None:
-    tab = await context.new_page()
-    await tab.goto(f"{url}/Feature_maps", timeout=TIMEOUT_MS)
-    await idle(tab)
-    n = 0
-    while time.monotonic() < deadline:
-        layer = LAYERS[n % len(LAYERS)]
-        slider = tab.get_by_test_id("stSlider").filter(has_text="Layer")
-        await slider.get_by_role("slider").focus()
-        await tab.keyboard.press("End" if layer == LAYERS[2] else "Home")
-        if layer == LAYERS[1]:
-            for _ in range(8):  # block1_conv1 ... block3_conv3 is eight steps along
-                await tab.keyboard.press("ArrowRight")
-        await tab.get_by_text(f"feature maps of {layer}").first.wait_for(timeout=TIMEOUT_MS)
-        await idle(tab)
-        results["layers"] += 1
-        n += 1
-
-
-async def wave(browser, url: str, visitors: int, seconds: float, results: dict, number: int) -> None:
-    deadline = time.monotonic() + seconds
-    drops = labelled_drops()
-    contexts = [await browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(visitors)]
-    jobs = []
-    for n, context in enumerate(contexts):
-        if n % 3 == 0:
-            jobs.append(crystal_visitor(context, url, drops[n % len(drops)], 1000 * number + n, deadline, results))
-        elif n % 3 == 1:
-            jobs.append(playground_visitor(context, url, deadline, results))
-        else:
-            jobs.append(feature_map_visitor(context, url, deadline, results))
-    await asyncio.gather(*jobs)
-    for context in contexts:
-        await context.close()
-
-
-def page_runs(log: Path, since: int, page: str, machine_stalls: list[stalls.Stall] = ()) -> dict[str, list[float]]:
-    """A page's run times on the server since line ``since`` of the log, by kind: "open" (a visitor's
-    first run of the page) and "rerun" (after a change); "rerun cpu": how much of each rerun its
-    thread spent on a core (the rest it waited, for a core or for Python's lock); "rerun clear":
-    the reruns that none of ``machine_stalls`` touched."""
-    runs = {"open": [], "rerun": [], "rerun cpu": [], "rerun clear": []}
-    for line in log.read_text().splitlines()[since:] if log.exists() else []:
-        name, kind, start, seconds, cpu = line.split("\t")
-        if name == page:
-            runs[kind].append(float(seconds))
-            if kind == "rerun":
-                runs["rerun cpu"].append(float(cpu))
-                if not stalls.touched(float(start), float(seconds), machine_stalls):
-                    runs["rerun clear"].append(float(seconds))
-    return runs
+    def add(self, kind: str, seconds: float, wrong: str | None = None) -> None:
+        self.actions.setdefault(kind, []).append(seconds)
+        if wrong:
+            self.wrong.append(wrong)
 
 
 def percentile95(values: list[float]) -> float:
@@ -154,174 +77,366 @@ def percentile95(values: list[float]) -> float:
     return ordered[round(0.95 * (len(ordered) - 1))]
 
 
-def quantiles(values: list[float]) -> str:
+def quantiles(values: list[float], unit: str = "ms") -> str:
+    """``n, median X, 95th percentile Y`` in ms (or s)."""
     if not values:
         return "none"
+    scale, digits = (1000, 0) if unit == "ms" else (1, 1)
     return (
-        f"median {statistics.median(values) * 1000:.0f} ms, 95th percentile {percentile95(values) * 1000:.0f} ms "
-        f"({len(values)} runs)"
+        f"{len(values)}, median {statistics.median(values) * scale:.{digits}f} {unit}, "
+        f"95th percentile {percentile95(values) * scale:.{digits}f} {unit}"
     )
 
 
-def yield_to_the_server() -> None:
-    """From now on, this process and the browsers it starts run at Linux's lowest CPU priority
-    (SCHED_IDLE): they get only what the server leaves, as if they were on machines of their own.
-    Call :func:`lower_the_browsers_groups` once the browser has started."""
-    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+class Student(User):
+    """A student as a Locust user: one Streamlit session, opened on start; each task is one action,
+    the wait between two is the student's think time. Each wave makes subclasses that carry its
+    tally, photos, seed and how many of each kind (:func:`cohort`)."""
 
+    abstract = True
+    student_class: type = PlaygroundStudent
+    tally: Tally
+    photos: Photos | None = None
+    seed, wave = 0, 0
+    numbers = itertools.count()
 
-def lower_the_browsers_groups() -> int:
-    """Give the sessions this process's children started (Chromium starts one of its own) the
-    lowest weight, niceness 19, in Linux's autogroups, and return how many there were. Where
-    autogroups are on (most distributions), the scheduler first shares the cores between sessions
-    as equals and only then between the processes in each, so SCHED_IDLE alone ranks the browsers
-    only among themselves: against the server they would still get half the cores."""
-    parents, sessions = {}, {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    def wait_time(self) -> float:
+        return think(self.student.rng)
+
+    def on_start(self) -> None:
+        self.student = self.make_student(next(self.numbers))
+        self.client = None
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # ended meanwhile
-            continue
-        parents[int(stat.parent.name)], sessions[int(stat.parent.name)] = int(fields[1]), int(fields[3])
-    ours, lowered = os.getsid(0), set()
-    for pid in parents:
-        ancestor = parents[pid]
-        while ancestor not in (0, 1, os.getpid()):
-            ancestor = parents.get(ancestor, 0)
-        if ancestor == os.getpid() and sessions[pid] != ours and sessions[pid] not in lowered:
-            try:
-                Path(f"/proc/{pid}/autogroup").write_text("19")
-                lowered.add(sessions[pid])
-            except OSError:  # no autogroups here: SCHED_IDLE alone then does it
-                pass
-    return len(lowered)
+            self.client = StreamlitClient.connect(self.host, timeout=TIMEOUT)
+            self.record(f"{self.student.page} open", self.client.open(self.student.page))
+            self.prepare()
+        except Exception as err:  # every failure is reported, none stops the others
+            self.failed(err)
+        self.wait()  # the first action, too, comes after a think
+
+    def make_student(self, number: int):
+        """The wave's ``number``-th student of this kind, with a generator seeded by both."""
+        return self.student_class(random.Random(f"{self.seed}:{self.wave}:{self.role}:{number}"))
+
+    @property
+    def role(self) -> str:
+        return self.student_class.role
+
+    def prepare(self) -> None:
+        """What the student does once the page is open, before the first action."""
+
+    def on_stop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+    @task
+    def act(self) -> None:
+        if self.client is None:
+            return
+        try:
+            self.action()
+        except Exception as err:
+            self.failed(err)
+            self.client = None
+
+    def action(self) -> None:
+        key, value = self.student.next_change()
+        run = self.client.set(key, value)
+        self.record(self.student.kind, run, self.student.wrong(run))
+        self.client.fetch_media(run)
+
+    def record(self, kind: str, run: Run, wrong: str | None = None) -> None:
+        """Count an action in the wave's tally and in Locust's own statistics."""
+        self.tally.add(kind, run.seconds, wrong)
+        self.environment.events.request.fire(
+            request_type="streamlit",
+            name=kind,
+            response_time=run.seconds * 1000,
+            response_length=len(run.messages),
+            exception=AssertionError(wrong) if wrong else None,
+            context={},
+        )
+
+    def failed(self, err: Exception) -> None:
+        self.tally.wrong.append(f"a {self.role} visitor failed: {type(err).__name__}: {err}")
 
 
-def runs_line(runs: dict[str, list[float]]) -> str:
-    cpu = f" (on a core: median {statistics.median(runs['rerun cpu']) * 1000:.0f} ms)" if runs["rerun cpu"] else ""
-    return f"reruns after a change {quantiles(runs['rerun'])}{cpu}; page opens {quantiles(runs['open'])}"
+class PlaygroundUser(Student):
+    abstract, student_class = True, PlaygroundStudent
 
 
-def stalls_line(machine_stalls: list[stalls.Stall], runs: dict[str, list[float]]) -> str:
-    if not machine_stalls:
-        return "  the machine never stood still (as seen from outside the server)"
-    longest = max(end - start for start, end in machine_stalls)
-    return (
-        f"  the whole machine stood still {len(machine_stalls)} times (longest {longest * 1000:.0f} ms, seen from "
-        f"outside the server); playground reruns none of them touched: {quantiles(runs['rerun clear'])}"
+class FeatureMapUser(Student):
+    abstract, student_class = True, FeatureMapStudent
+
+
+class CrystalUser(Student):
+    """Switches the crystal check to uploads, checks one new photo, then looks at its result's views."""
+
+    abstract, student_class = True, CrystalStudent
+
+    def prepare(self) -> None:
+        self.client.set(*self.student.setup)
+
+    def action(self) -> None:
+        if self.student.checked is not None:
+            run = self.client.set(*self.student.next_change())
+            self.record(self.student.view_kind, run, self.student.wrong_view(run))
+        else:
+            photo = self.student.checked = self.photos.take()
+            run = self.client.upload(self.student.uploader, photo.name, photo.data, "image/jpeg")
+            self.record(self.student.kind, run, self.student.wrong(run, photo))
+            self.tally.queued.append(self.student.queued(run))
+        self.client.fetch_media(run)
+
+
+def users(kind: type[Student], count: int, tally: Tally, photos: Photos | None, seed: int, wave: int) -> type:
+    """``count`` users of ``kind`` for one wave, sharing its tally and photos."""
+    shared = {"tally": tally, "photos": photos, "seed": seed, "wave": wave, "numbers": itertools.count()}
+    return type(kind.__name__, (kind,), {"abstract": False, "fixed_count": count, **shared})
+
+
+def cohort(visitors: int, seed: int, wave: int, tally: Tally, photos: Photos | None) -> list[type[Student]]:
+    """One wave's user classes: a third of ``visitors`` of each kind (crystal checks get the
+    remainder first)."""
+    counts = [len(range(n, visitors, 3)) for n in range(3)]
+    return [
+        users(kind, count, tally, photos, seed, wave)
+        for kind, count in zip((CrystalUser, PlaygroundUser, FeatureMapUser), counts)
+        if count
+    ]
+
+
+def swarm(url: str, user_classes: list[type[Student]], seconds: float) -> None:
+    """Run the users for ``seconds``, then stop them: one thinking stops at once, one in the middle
+    of an action finishes it first (every check must finish)."""
+    environment = Environment(user_classes=user_classes, host=url, stop_timeout=TIMEOUT)
+    runner = environment.create_local_runner()
+    total = sum(kind.fixed_count for kind in user_classes)
+    runner.start(total, spawn_rate=min(total, 100))  # all within a second or so (Locust warns above 100)
+    gevent.sleep(seconds)
+    runner.stop()
+    runner.quit()
+
+
+def wave(url: str, visitors: int, seconds: float, seed: int, number: int, photos: Photos | None) -> Tally:
+    tally = Tally()
+    swarm(url, cohort(visitors, seed, number, tally, photos), seconds)
+    return tally
+
+
+class Photos:
+    """New photos for one wave, one per crystal-check student, made before it starts so that
+    encoding them does not count as the load tool's work (more are made on the spot if need be)."""
+
+    def __init__(self, box: PhotoBox, checkers: int):
+        self.box = box
+        self.ready = [box.next() for _ in range(checkers)]
+
+    def take(self):
+        return self.ready.pop() if self.ready else self.box.next()
+
+
+def server_runs(log: Path | None, since: int, page: str, kind: str, machine_stalls=()) -> list[float]:
+    """Run times of ``page`` of ``kind`` ("open" or "rerun") in the server's log since line ``since``;
+    with ``machine_stalls``, only the runs none of them touched."""
+    runs = []
+    for line in log.read_text().splitlines()[since:] if log and log.exists() else []:
+        name, logged_kind, start, seconds, _ = line.split("\t")
+        if name == page and logged_kind == kind and not stalls.touched(float(start), float(seconds), machine_stalls):
+            runs.append(float(seconds))
+    return runs
+
+
+def logged_runs(log: Path | None) -> int:
+    return len(log.read_text().splitlines()) if log and log.exists() else 0
+
+
+def cpu_share(cpu: float, wall: float) -> str:
+    return f"{100 * cpu / wall:.1f} % of a core ({cpu:.1f} s of CPU in {wall:.0f} s)"
+
+
+def print_client_side(tally: Tally) -> None:
+    for kind, kinds in (
+        ("playground change", "playground changes"),
+        ("layer switch", "layer switches"),
+        ("result view", "crystal-check result views (whole page)"),
+    ):
+        print(f"  {kinds}, change to last message at the client: {quantiles(tally.actions.get(kind, []))}")
+    opens = [s for kind, values in tally.actions.items() if kind.endswith(" open") for s in values]
+    print(f"  page opens, to the first run's last message: {quantiles(opens)}")
+    checks = tally.actions.get("crystal check", [])
+    ran = [total - queued for total, queued in zip(checks, tally.queued)]
+    print(
+        f"  crystal checks, upload to verdict: {quantiles(checks, 's')}; of which queued: "
+        f"{quantiles(tally.queued, 's')}; then ran: {quantiles(ran, 's')}"
     )
 
 
-def logged_runs(log: Path) -> int:
-    return len(log.read_text().splitlines()) if log.exists() else 0
-
-
-def memory_line(memory: list[int]) -> str:
-    return (
-        f"; server memory {memory[-1] / 2**20:.0f} MB ({(memory[-1] - memory[-2]) / 2**20:+.0f} MB)" if memory else ""
-    )
-
-
-async def main_async(visitors: int, seconds: float, waves: int, browsers_yield: bool, url: str | None) -> int:
-    from playwright.async_api import async_playwright
-
-    log = Path(tempfile.mkdtemp()) / "timings.tsv"
-    stall_log = log.with_name("stalls.tsv")
-    os.environ[LOG_VARIABLE] = str(log)
-    with serve() if url is None else nullcontext((url, None)) as (url, pid), stalls.watch(stall_log):
-        if browsers_yield:
-            yield_to_the_server()
+def print_server_side(log: Path | None, mark: int, machine_stalls: list[stalls.Stall]) -> None:
+    if log is None:
+        return
+    for page in PAGES:
         print(
-            "browsers "
-            + ("at the lowest CPU priority (SCHED_IDLE)" if browsers_yield else "at the same priority as the server")
-            + f", on the server's {os.cpu_count()} cores",
+            f"  on the server, {page}: reruns {quantiles(server_runs(log, mark, page, 'rerun'))}; "
+            f"opens {quantiles(server_runs(log, mark, page, 'open'))}"
+        )
+    if machine_stalls:
+        longest = max(end - start for start, end in machine_stalls)
+        clear = server_runs(log, mark, "playground", "rerun", machine_stalls)
+        print(
+            f"  the whole machine stood still {len(machine_stalls)} times (longest {longest * 1000:.0f} ms, seen from "
+            f"outside the server); playground reruns none of them touched: {quantiles(clear)}"
+        )
+    else:
+        print("  the machine never stood still (as seen from outside the server)")
+
+
+def goal_line(tally: Tally) -> str:
+    changes = tally.actions.get("playground change", [])
+    held = len(changes) >= MIN_CHANGES and percentile95(changes) < RERUN_P95_GOAL
+    p95 = f"95th percentile {percentile95(changes) * 1000:.0f} ms" if changes else "no change"
+    return (
+        f"  goal (95th percentile of playground changes under {RERUN_P95_GOAL * 1000:.0f} ms, at least {MIN_CHANGES} "
+        f"changes): {'held' if held else 'NOT held'} ({len(changes)} changes, {p95})"
+    )
+
+
+def wrong_lines(tally: Tally) -> None:
+    checks = len(tally.actions.get("crystal check", []))
+    if not tally.wrong:
+        print(f"  every answer right; all {checks} crystal checks finished with the right verdict")
+        return
+    print(f"  !!! {len(tally.wrong)} WRONG ANSWERS OR FAILED VISITORS ({checks} crystal checks finished):")
+    for line in tally.wrong[:10]:
+        print(f"  !!!   {line}")
+
+
+def alone(url: str, log: Path | None, seed: int) -> None:
+    """One playground student, then one feature-map student, alone on the server for 20 s each."""
+    for kind in (PlaygroundUser, FeatureMapUser):
+        tally, mark = Tally(), logged_runs(log)
+        swarm(url, [users(kind, 1, tally, None, seed, 0)], 20)
+        action, page = kind.student_class.kind, {PlaygroundUser: "playground", FeatureMapUser: "feature maps"}[kind]
+        print(
+            f"no load, one {kind.student_class.role} student alone for 20 s: each {action} at the client "
+            f"{quantiles(tally.actions.get(action, []))}"
+            + (f"; on the server {quantiles(server_runs(log, mark, page, 'rerun'))}" if log else ""),
             flush=True,
         )
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            if browsers_yield:
-                print(
-                    f"  and the sessions Chromium started for itself ({lower_the_browsers_groups()}) at the lowest "
-                    "weight among Linux's autogroups",
-                    flush=True,
-                )
-            await wave(browser, url, 3, 20, {"checks": [], "clicks": [], "layers": 0}, 0)  # warm: models loaded
-            await asyncio.sleep(5)
-            alone = {"checks": [], "clicks": [], "layers": 0}
-            mark = logged_runs(log)
-            for visitor in (playground_visitor, feature_map_visitor):
-                context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-                await visitor(context, url, time.monotonic() + 20, alone)
-                await context.close()
-            print(
-                f"no load, one playground visitor: server {runs_line(page_runs(log, mark, 'playground'))}; "
-                f"click to screen {quantiles(alone['clicks'])}",
-                flush=True,
-            )
-            print(
-                f"  then one feature-map visitor: server {runs_line(page_runs(log, mark, 'feature maps'))}", flush=True
-            )
-            memory = [resident_bytes(pid)] if pid else []  # a server started elsewhere: its memory is not read
-            for n in range(1, waves + 1):
-                results = {"checks": [], "clicks": [], "layers": 0}
-                mark, started = logged_runs(log), time.time()
-                await wave(browser, url, visitors, seconds, results, n)
-                memory += [resident_bytes(pid)] if pid else []
-                machine_stalls = stalls.read(stall_log, since=started)
-                runs = page_runs(log, mark, "playground", machine_stalls)
-                print(
-                    f"wave {n}: {visitors} visitors for {seconds:.0f} s: playground on the server: {runs_line(runs)}; "
-                    f"click to screen {quantiles(results['clicks'])}; {len(results['checks'])} crystal checks "
-                    f"all right, {quantiles(results['checks'])}; {results['layers']} layer switches"
-                    f"{memory_line(memory)}",
-                    flush=True,
-                )
-                print(
-                    f"  feature-map page on the server: {runs_line(page_runs(log, mark, 'feature maps'))}", flush=True
-                )
-                print(stalls_line(machine_stalls, runs), flush=True)
-                if runs["rerun"]:
-                    verdicts = [
-                        f"{'reached' if percentile95(runs[kind]) < RERUN_P95_GOAL else 'NOT reached'}{what}"
-                        for kind, what in (("rerun", ""), ("rerun clear", " on the reruns no stall touched"))
-                        if runs[kind] and (kind == "rerun" or machine_stalls)
-                    ]
-                    print(
-                        f"  goal: 95th percentile rerun under {RERUN_P95_GOAL * 1000:.0f} ms: {'; '.join(verdicts)}",
-                        flush=True,
-                    )
-            if memory:
-                growth = memory[-1] - memory[-2]
-                print(
-                    f"memory: {' -> '.join(f'{m / 2**20:.0f} MB' for m in memory)}; the last wave added "
-                    f"{growth / 2**20:.0f} MB (goal under {WAVE_GROWTH_GOAL / 2**20:.0f} MB: "
-                    f"{'reached' if growth < WAVE_GROWTH_GOAL else 'NOT reached'})"
-                )
-            await browser.close()
-    return 0
+
+
+def side_by_side(url: str, browsers: int, seconds: float, seed: int, log: Path | None) -> None:
+    """``browsers`` Chromium visitors (:mod:`bench.browsers`, a process of its own) and as many
+    protocol visitors doing the same things at the same time; prints both clocks."""
+    from bench.browsers import pair
+
+    class Twin(Student):
+        abstract, fixed_count = False, browsers
+
+        def make_student(self, number: int):
+            return pair(number, seed, "protocol")
+
+        @property
+        def role(self) -> str:
+            return "twin"
+
+    Twin.tally, Twin.numbers, mark = Tally(), itertools.count(), logged_runs(log)
+    command = [sys.executable, "-m", "bench.browsers", url, str(browsers), str(seconds), str(seed)]
+    chromium = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        if chromium.stdout.readline().strip() != "ready":  # its pages are open
+            print("!!! the Chromium visitors did not start: see above")
+            return
+        swarm(url, [Twin], seconds)
+        seen = json.loads(chromium.communicate(timeout=TIMEOUT)[0])
+    finally:
+        if chromium.poll() is None:
+            chromium.kill()
+    print(
+        f"Chromium beside the protocol client: {browsers} browsers and {browsers} protocol visitors, {seconds:.0f} s:"
+    )
+    for kind, kinds, page in (
+        ("playground change", "playground changes", "playground"),
+        ("layer switch", "layer switches", "feature maps"),
+    ):
+        print(f"  {kinds}: in Chromium, key to screen: {quantiles(seen['actions'].get(kind, []))}")
+        print(f"    protocol client, change to last message: {quantiles(Twin.tally.actions.get(kind, []))}")
+        if log:
+            print(f"    on the server (both): {quantiles(server_runs(log, mark, page, 'rerun'))}")
+    for line in seen["wrong"] + Twin.tally.wrong:
+        print(f"  !!! {line}")
+
+
+def run_class(args, url: str, pid: int | None, log: Path | None, stall_log: Path) -> int:
+    box = PhotoBox(salt=random.SystemRandom().randrange(2**24))  # new to this server, even one run again
+    counts = [len(range(n, args.visitors, 3)) for n in range(3)]
+    print(
+        f"{args.visitors} visitors a wave ({counts[0]} crystal-check, {counts[1]} playground, {counts[2]} feature-map "
+        f"students), {args.waves} waves of {args.seconds:.0f} s; think times uniform {THINK_SECONDS[0]:g}-"
+        f"{THINK_SECONDS[1]:g} s, seed {args.seed}; Locust {locust.__version__}; the server on {os.cpu_count()} cores",
+        flush=True,
+    )
+    wave(url, 3, 15, args.seed, 0, Photos(box, 1))  # warm: models loaded, pages seen
+    alone(url, log, args.seed)
+    memory, failed = [resident_bytes(pid)] if pid else [], False
+    for number in range(1, args.waves + 1):
+        photos = Photos(box, counts[0])
+        mark, started, cpu, wall = logged_runs(log), time.time(), time.process_time(), time.perf_counter()
+        tally = wave(url, args.visitors, args.seconds, args.seed, number, photos)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        memory += [resident_bytes(pid)] if pid else []
+        grown = f"; server memory {memory[-1] / 2**20:.0f} MB ({(memory[-1] - memory[-2]) / 2**20:+.0f} MB)"
+        print(f"wave {number}: load tool {cpu_share(cpu, wall)}{grown if pid else ''}", flush=True)
+        print_client_side(tally)
+        print_server_side(log, mark, stalls.read(stall_log, since=started))
+        wrong_lines(tally)
+        print(goal_line(tally), flush=True)
+        failed |= bool(tally.wrong)
+    if len(memory) >= 3:
+        growth = memory[-1] - memory[-2]
+        held = "held" if growth < WAVE_GROWTH_GOAL else "NOT held"
+        print(
+            f"memory: {' -> '.join(f'{m / 2**20:.0f} MB' for m in memory)}; the last wave added "
+            f"{growth / 2**20:.0f} MB (goal under {WAVE_GROWTH_GOAL / 2**20:.0f} MB: {held})"
+        )
+    if args.chromium:
+        side_by_side(url, args.chromium, min(args.seconds, 60), args.seed, log)
+    if failed:
+        print("!!! NOT EVERY ANSWER WAS RIGHT OR EVERY CHECK FINISHED: see the lines marked !!! above")
+    return 1 if failed else 0
+
+
+def run(args) -> int:
+    log = Path(tempfile.mkdtemp()) / "timings.tsv" if args.url is None else None
+    stall_log = Path(tempfile.mkdtemp()) / "stalls.tsv"
+    if log:
+        os.environ[LOG_VARIABLE] = str(log)
+    with serve() if args.url is None else nullcontext((args.url, None)) as (url, pid), stalls.watch(stall_log):
+        return run_class(args, url, pid, log, stall_log)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.splitlines()[0])
-    parser.add_argument("--visitors", type=int, default=30)
-    parser.add_argument("--seconds", type=float, default=120, help="how long each wave keeps at it")
+    parser.add_argument("--visitors", type=int, default=30, help="students a wave, a third of each kind")
     parser.add_argument("--waves", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=120, help="how long each wave keeps at it")
+    parser.add_argument("--seed", type=int, default=0, help="seeds every student's choices and think times")
     parser.add_argument(
-        "--browsers-yield",
-        action="store_true",
-        help="run the browsers at the lowest CPU priority, so that the server's figures come close "
-        "to those of a class whose browsers are on their own machines",
+        "--chromium", type=int, default=0, metavar="N", help="then N Chromium visitors beside N protocol visitors"
     )
     parser.add_argument(
         "--url",
-        help="send the visitors to a server already running there (a container, another "
-        "machine) instead of starting one; its run times and memory are then not read",
+        help="send the visitors to a server already running on this machine (a container) instead of "
+        "starting one; its run times and memory are then not read",
     )
     args = parser.parse_args(argv)
-    if not Path(CHROMIUM).exists():
-        print("error: the load benchmark needs /usr/bin/chromium (apt-get install chromium)", file=sys.stderr)
+    if args.url is not None and not is_loopback(args.url):
+        print(f"error: {args.url} is not on this machine: the load benchmark only loads local servers", file=sys.stderr)
         return 2
-    return asyncio.run(main_async(args.visitors, args.seconds, args.waves, args.browsers_yield, args.url))
+    if args.visitors < 1 or args.waves < 1 or args.seconds <= 0:
+        print("error: --visitors, --waves and --seconds must be positive", file=sys.stderr)
+        return 2
+    return run(args)
 
 
 if __name__ == "__main__":
