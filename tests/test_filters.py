@@ -125,12 +125,13 @@ def test_grey_pictures_have_one_value_per_pixel(vgg):
     ("layer", "channel", "words"),
     [
         ("block9_conv1", 0, "no layer 'block9_conv1'; choose one of block1_conv1"),
-        ("input_layer", 0, "neither a convolution nor the pooling after one"),
+        (None, 0, "neither a convolution nor the pooling after one"),  # the input layer, by whatever name Keras gave it
         ("block1_conv2", 64, "channels 0 to 63; there is no channel 64"),
         ("block4_pool", -1, "channels 0 to 511; there is no channel -1"),
     ],
 )
 def test_a_bad_layer_or_channel_is_refused_in_words(vgg, layer, channel, words):
+    layer = layer or vgg.layers[0].name
     with pytest.raises(ValueError, match=words):
         filters.visualise(vgg, layer, channel, size=32, steps=1)
 
