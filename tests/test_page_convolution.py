@@ -244,3 +244,69 @@ def test_a_drawing_becomes_a_grid_of_ink_shares():
     assert picture.shape == (28, 28)
     assert (picture[:14] == "1").all() and (picture[14:] == "0").all()
     assert charts(at)["Output"][12][0] == "3"  # the X kernel's window straddles the edge: two rows of ink
+
+
+def opened_with(params: dict[str, str]) -> AppTest:
+    """The page as a shared link with ``params`` opens it."""
+    at = app_page(PAGE, timeout=60)
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def test_a_set_up_page_reopens_the_same_from_its_address():
+    at = run()
+    at.selectbox(key="conv_kernel").set_value("Vertical edge (Sobel)").run()
+    at.session_state[CLASSIC_CELLS] = edit({0: {"1": "7"}})  # a typed cell in the picture
+    at.run()
+    at.number_input(key="conv_stride").set_value(2).run()
+    at.radio(key="conv_pool_mode").set_value("avg").run()
+    at.toggle(key="dropout_training").set_value(True).run()
+    at.slider(key="conv_walk_step_of_4").set_value(3).run()
+    shared = dict(at.query_params)
+    assert shared["kernel"] == "Vertical edge (Sobel)" and shared["stride"] == "2" and shared["pooling"] == "avg"
+    assert shared["cells"].startswith("71100_") and shared["step"] == "3" and shared["padding"] == "0"
+
+    again = opened_with(shared)
+    assert not again.exception and not again.info  # no notice: every setting was read
+    assert charts(again) == charts(at)  # the same grids, numbers and windows, step 3 included
+    assert code_blocks(again) == code_blocks(at)
+    assert again.radio(key="conv_source").value == "Type your own"  # typed cells travel as a typed picture
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"preset": "No such picture"},
+        {"cells": "1~2_" * 5000},  # a grid of 10,000 cells
+        {"stride": "two"},
+        {"padding": "-3"},
+        {"kcells": "1~2_3~4~5"},  # not square, not even a grid
+        {"cells": "x" * 100_000},
+        {"nonsense": "1"},
+    ],
+    ids=["unknown preset", "10,000 cells", "text for a number", "out of range", "not a kernel", "100 KB", "unknown"],
+)
+def test_a_bad_address_opens_the_default_page_with_one_notice(params):
+    at = opened_with(params)
+    assert not at.exception and not at.error
+    notices = [i.value for i in at.info if "could not be used" in i.value]
+    assert len(notices) == 1 and list(params)[0] in notices[0]
+    assert charts(at)["Output"] == charts(run(lambda at: None))["Output"]  # the default state
+
+
+def test_the_qr_code_of_a_typed_8x8_picture_and_kernel_is_small_enough_to_scan_across_a_room():
+    from ui.share import link, qr_version
+    from ui.site import PLAYGROUND
+
+    rng = np.random.default_rng(0)
+    params = {
+        "picture": "Type your own",
+        "cells": "_".join("".join(map(str, row)) for row in rng.integers(0, 10, (8, 8))),
+        "kcells": "-1~0~1_-2~0~2_-1~0~1",
+        "stride": "2",
+        "pooling": "avg",
+        "step": "9",
+    }
+    url = link(PLAYGROUND, params, base="http://192.168.100.200:8501/")
+    assert qr_version(url) <= 10, (qr_version(url), len(url))

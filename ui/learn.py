@@ -17,12 +17,11 @@ from crystal.learn.describe import describe
 from crystal.learn.network import MAX_EPOCHS, Point, Run
 from crystal.playground.matrix_input import drawing_to_grid
 from crystal.vision.render import colorize, to_png_bytes
+from ui import site
 from ui.conv_inputs import LEARNED_KEY
 from ui.matrix_figures import heatmap
 
 RUN_KEY, PLAYING_KEY, SHOWN_KEY = "learn_run", "learn_playing", "learn_shown"
-PLAY_SECONDS = 0.6
-PLAYGROUND = "pages/1_Convolution_and_pooling.py"
 
 
 def current_run(seed: int) -> Run:
@@ -52,6 +51,7 @@ def examples(run: Run, per_class: int = 12) -> None:
         st.image(
             to_png_bytes(_grey(strip, scale=3)),
             caption=f"{name}: {int((labels == label).sum())} pictures to learn from",
+            alt=f"{len(chosen)} of the training pictures of {name if name == 'line' else 'an ' + name}, side by side",
         )
 
 
@@ -125,7 +125,15 @@ def progress(run: Run, latest: Point, history: list[Point]) -> None:
             "right on held-out pictures": [p.accuracy for p in history],
         }
     ).set_index("epoch")
-    st.line_chart(chart, height=220, x_label="epoch", y_label="loss / share right")
+    st.line_chart(
+        chart,
+        height=220,
+        x_label="epoch",
+        y_label="loss / share right",
+        alt=f"Chart of the loss falling from {history[0].loss:.2f} to {latest.loss:.2f} and the share of "
+        f"held-out pictures right going from {history[0].accuracy:.0%} to {latest.accuracy:.0%} over "
+        f"{latest.epoch:.1f} epochs",
+    )
 
 
 def kernels(run: Run, latest: Point, learned: np.ndarray) -> None:
@@ -144,7 +152,7 @@ def kernels(run: Run, latest: Point, learned: np.ndarray) -> None:
                 name = f"Learned kernel {index} (tiny CNN, seed {run.seed}, epoch {epoch:.1f})"
                 st.session_state.setdefault(LEARNED_KEY, {})[name] = shown[index - 1].copy()
                 st.session_state["conv_kernel"] = name
-                st.switch_page(PLAYGROUND)
+                st.switch_page(site.PLAYGROUND.path)
     st.session_state[SHOWN_KEY] = (latest.epoch, learned)
 
 
@@ -152,7 +160,12 @@ def feature_maps(run: Run, picture: np.ndarray) -> None:
     """What each kernel makes of one picture (after ReLU), as pictures."""
     look = run.look(picture)
     for index, (column, feature_map) in enumerate(zip(st.columns(len(look.maps)), look.maps), start=1):
-        column.image(to_png_bytes(_heat(feature_map)), caption=f"Kernel {index}'s map", width="stretch")
+        column.image(
+            to_png_bytes(_heat(feature_map)),
+            caption=f"Kernel {index}'s map",
+            width="stretch",
+            alt=f"Kernel {index}'s feature map of the picture: bright where it responds",
+        )
 
 
 def verdict(run: Run, picture: np.ndarray) -> None:
@@ -161,7 +174,12 @@ def verdict(run: Run, picture: np.ndarray) -> None:
 
     look = run.look(picture)
     for index, (column, pooled) in enumerate(zip(st.columns(len(look.pooled)), look.pooled), start=1):
-        column.image(to_png_bytes(_heat(pooled)), caption=f"Kernel {index}, pooled 13×13", width="stretch")
+        column.image(
+            to_png_bytes(_heat(pooled)),
+            caption=f"Kernel {index}, pooled 13×13",
+            width="stretch",
+            alt=f"Kernel {index}'s map of your drawing after 2×2 max pooling, 13×13 values",
+        )
     st.markdown(
         f"The {look.pooled.size} pooled numbers are flattened and weighed by the dense layer into one score "
         "per shape; softmax turns the scores into chances:"

@@ -12,10 +12,18 @@ import streamlit as st
 from crystal.numbers import dims, format_number
 from crystal.playground import classify, presets
 from crystal.playground.matrix_input import MAX_SIDE
+from ui import share
 from ui.matrix_editor import matrix_editor
 from ui.matrix_figures import heatmap
 
 SEED_KEY = "dropout_seed"
+SETTINGS = [
+    share.switch("dropout", "dropout_training", False),
+    share.number("rate", "dropout_rate", 0.0, 0.9, 0.5),
+    share.whole_number("mask", SEED_KEY, 0, 10**9, 0),
+    share.choice("weights", "dense_preset", list(presets.DENSE_PRESETS)),
+]
+"""What a share link carries of the network's end (not typed weights: a table too large for a link)."""
 
 
 def flatten_step(pooled: np.ndarray) -> np.ndarray:
@@ -63,37 +71,40 @@ def dropout_step(vector: np.ndarray) -> np.ndarray:
     st.header("5 · Dropout (only while the network trains)")
     training = st.toggle(
         "Show the network while it trains (dropout on)",
-        value=False,
         key="dropout_training",
         help="When the network answers, dropout is off and every entry passes unchanged.",
     )
+    if not training:
+        st.html(heatmap(vector, title="While answering: every entry passes unchanged", column_names=_numbers(vector)))
+        st.markdown(
+            "Dropout works only while the network **trains**: then a random share of the entries is switched off "
+            "at every step, so the network cannot lean on any one of them. When it **answers** (a verdict on a new "
+            "photo), as here, the list passes unchanged. Switch on *Show the network while it trains* to see it."
+        )
+        return vector
     rate_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
     rate = rate_column.slider(
-        "Dropout rate: the chance that an entry is switched off", 0.0, 0.9, 0.5, 0.1, key="dropout_rate"
+        "Dropout rate: the chance that an entry is switched off", 0.0, 0.9, step=0.1, key="dropout_rate"
     )
     if button_column.button("New random mask", key="dropout_new", icon="🎲"):
-        st.session_state[SEED_KEY] = st.session_state.get(SEED_KEY, 0) + 1
-    seed = st.session_state.get(SEED_KEY, 0)
+        st.session_state[SEED_KEY] += 1
+    seed = st.session_state[SEED_KEY]
     keep = classify.dropout_mask(vector.size, rate, seed)
     dropped = classify.dropout(vector, keep, rate)
-    st.html(
-        heatmap(
-            dropped,
-            title=f"While training, with mask #{seed}",
-            greyed=~keep,
-            column_names=[str(i) for i in range(1, vector.size + 1)],
-        )
-    )
-    scale = format_number(1 / (1 - rate))
+    st.html(heatmap(dropped, title=f"While training, with mask #{seed}", greyed=~keep, column_names=_numbers(vector)))
     st.markdown(
         f"While the network **trains**, each entry is switched off with chance {rate:.0%}: this time "
         f"{int((~keep).sum())} of {vector.size} are (greyed, now 0), and the others are multiplied by "
-        f"1 / (1 − {format_number(rate)}) = {scale}, so that the next layer gets on average what it gets without "
-        "dropout. A new mask is drawn at every training step, so the network cannot lean on any one entry. "
-        "When the network **answers** (a verdict on a new photo), dropout is off and the list passes unchanged."
+        f"1 / (1 − {format_number(rate)}) = {format_number(1 / (1 - rate))}, so that the next layer gets on average "
+        "what it gets without dropout. A new mask is drawn at every training step, so the network cannot lean on "
+        "any one entry. When the network **answers** (a verdict on a new photo), dropout is off."
     )
     st.caption(f"The mask is drawn from seed {seed}, so the same seed always drops the same entries.")
-    return dropped if training else vector
+    return dropped
+
+
+def _numbers(vector: np.ndarray) -> list[str]:
+    return [str(i) for i in range(1, vector.size + 1)]
 
 
 def dense_step(vector: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
@@ -124,7 +135,7 @@ def dense_step(vector: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
         max_side=MAX_SIDE**2,
         row_names=[*names, "bias"],
         column_names=list(presets.ANSWERS),
-        column_width=80,
+        column_width=110,
     )
     if isinstance(cells, str):
         st.error(cells)

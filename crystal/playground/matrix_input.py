@@ -205,3 +205,43 @@ def _rows(cells: Any, what: str) -> list[list[Any]]:
         return [list(row) for row in cells]
     except TypeError:
         raise ValueError(f"The {what} must be a table of rows and columns.") from None
+
+
+def grid_to_text(values: np.ndarray) -> str:
+    """A grid as a short text for a web address: rows joined by ``_``; a row of single digits 0-9
+    written as its digits, otherwise its cells (as :func:`to_cells` writes them, with ``-`` for
+    minus) joined by ``~``, a one-column grid's cells ending in ``~``.
+
+    >>> grid_to_text(np.array([[1, 0, 1], [0, 1, 0]]))
+    '101_010'
+    >>> grid_to_text(np.array([[1, -0.5], [1 / 9, 2]]))
+    '1~-1/2_1/9~2'
+    >>> grid_to_text(np.array([[12], [3]]))
+    '12~_3~'
+    """
+    grid = np.asarray(values, dtype=float)
+    digits = grid.shape[1] > 1 and np.isin(grid, np.arange(10)).all()
+    if digits:
+        return "_".join("".join(str(int(v)) for v in row) for row in grid)
+    cells = [[text.replace("−", "-") for text in row] for row in to_cells(grid)]
+    return "_".join("~".join(row) + ("~" if grid.shape[1] == 1 else "") for row in cells)
+
+
+def grid_from_text(text: str, *, max_side: int = MAX_SIDE, what: str = "grid") -> np.ndarray:
+    """The grid :func:`grid_to_text` wrote; ValueError naming what is wrong with anything else.
+
+    >>> grid_from_text("101_010").tolist()
+    [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    >>> grid_from_text("1~-1/2_1/9~2").round(3).tolist()
+    [[1.0, -0.5], [0.111, 2.0]]
+    """
+    rows = text.split("_")
+    if len(rows) > max_side or len(text) > 2 * max_side * max_side * 8:
+        raise ValueError(f"the {what} has more than {max_side} rows or is far too long")
+    if "~" in text:
+        cells = [row[:-1].split("~") if row.endswith("~") else row.split("~") for row in rows]
+    else:
+        cells = [list(row) for row in rows]
+    if any(len(row) > max_side for row in cells):
+        raise ValueError(f"the {what} has more than {max_side} columns")
+    return parse_matrix(cells, what=what, max_side=max_side)
