@@ -4,14 +4,13 @@ import streamlit as st
 
 from crystal.model.card import describe_card
 from crystal.vision.samples import list_samples
-from ui import crystal_check, teach, verdict_sum
+from ui import crystal_check, share, site, teach, verdict_sum
 from ui.image_input import HANDOFF_KEY, UPLOAD_HELP, choose_images
-from ui.navigation import sidebar_navigation
+from ui.navigation import begin
 from ui.server import timing
 
-st.set_page_config(page_title="Crystal check", page_icon="💎", layout="wide")
-run_timing = timing.page_started("crystal check")
-sidebar_navigation()
+run_timing = begin(site.CRYSTAL_CHECK)
+share.open_shared(site.CRYSTAL_CHECK, crystal_check.SETTINGS)
 st.title("💎 Crystal check")
 st.markdown(
     """
@@ -54,9 +53,7 @@ if not readable:
     st.info(f"Choose one or more sample drops, upload your own photos ({UPLOAD_HELP}), or take one with a camera.")
     st.stop()
 
-chosen = 0
-if len(readable) > 1:
-    chosen = st.selectbox("Look closer at", range(len(readable)), format_func=lambda i: readable[i][0].name)
+chosen = crystal_check.look_closer(readable)
 image, rgb = readable[chosen]
 with st.spinner("Looking for crystals, and working out where the model looked ..."):  # cached if checked above
     detail = crystal_check.predict(image.data, rgb, model)
@@ -66,9 +63,9 @@ with words:
     crystal_check.verdict(detail, model, checked[chosen] if state.model else None, teach.open_the_panel)
     if st.button("See what VGG16's layers see in this image", icon="🧠"):
         st.session_state[HANDOFF_KEY] = image
-        st.switch_page("pages/2_Feature_maps.py")
+        st.switch_page(site.FEATURE_MAPS.path)
 with picture:
-    crystal_check.where_it_looked(detail, rgb)
+    crystal_check.where_it_looked(detail, rgb, image.name)
 
 sum_panel = st.expander(
     "🧮 How this verdict was added up, from VGG16's features to the chance of a crystal",
@@ -78,4 +75,6 @@ sum_panel = st.expander(
 if sum_panel.open:
     with sum_panel:
         verdict_sum.how_it_added_up(detail, model, image.name)
+share.keep_in_address(share.current(crystal_check.SETTINGS))
+share.share_button(site.CRYSTAL_CHECK, lambda: share.current(crystal_check.SETTINGS))
 timing.page_done(run_timing)

@@ -3,11 +3,16 @@
 import streamlit as st
 
 from crystal.learn.network import FILTERS, MAX_EPOCHS
-from ui import learn
-from ui.navigation import sidebar_navigation
+from ui import learn, share, site
+from ui.conv_steps import PLAY_SECONDS
+from ui.navigation import begin
+from ui.server import timing
 
-st.set_page_config(page_title="Kernels that learn", page_icon="🌱", layout="wide")
-sidebar_navigation()
+SETTINGS = [share.whole_number("seed", "learn_seed", 0, 9999, 0)]
+"""What a share link carries: the seed (a training run is replayed from it, not carried)."""
+
+run_timing = begin(site.LEARNING)
+share.open_shared(site.LEARNING, SETTINGS)
 st.title("🌱 Where kernels come from")
 st.markdown(
     f"""
@@ -24,7 +29,6 @@ seed = seed_column.number_input(
     "Seed",
     0,
     9999,
-    0,
     key="learn_seed",
     help="The same seed makes the same pictures and the same random start: a run can be replayed.",
 )
@@ -45,7 +49,7 @@ st.header("2 · Train it")
 learn.train_controls(run)
 
 
-@st.fragment(run_every=learn.PLAY_SECONDS if st.session_state.get(learn.PLAYING_KEY) else None)
+@st.fragment(run_every=PLAY_SECONDS if st.session_state.get(learn.PLAYING_KEY) else None)
 def training() -> None:
     if st.session_state.get(learn.PLAYING_KEY):
         run.run_epoch()
@@ -59,7 +63,12 @@ def training() -> None:
     st.subheader("What they see in one picture")
     index = st.slider("Held-out picture", 1, len(run.test[1]), 1, key="learn_example")
     left, right = st.columns([1, 4])
-    left.image(learn.picture_png(run.test[0][index - 1, ..., 0]), caption="The picture", width=120)
+    left.image(
+        learn.picture_png(run.test[0][index - 1, ..., 0]),
+        caption="The picture",
+        width=120,
+        alt=f"Held-out picture {index}, made by the app: a {learn.CLASSES[run.test[1][index - 1]]}",
+    )
     with right:
         learn.feature_maps(run, run.test[0][index - 1])
 
@@ -76,3 +85,6 @@ if picture is None:
     st.info("Draw an X, an O or a line in the square with the mouse, and the trained network answers.")
 else:
     learn.verdict(run, picture)
+share.keep_in_address(share.current(SETTINGS))
+share.share_button(site.LEARNING, lambda: share.current(SETTINGS))
+timing.page_done(run_timing)

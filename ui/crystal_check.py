@@ -22,6 +22,8 @@ from crystal.model.store import ModelFileError
 from crystal.model.verdict import LABEL_TEXT, headline, scale_region, tile_heat
 from crystal.numbers import chance_text
 from crystal.vision.render import outline, overlay, to_jpeg_bytes
+from crystal.vision.samples import list_samples
+from ui import share
 from ui.image_input import NamedImage, decode
 from ui.server import heavy_work
 from ui.server.light_reruns import freeze_what_is_loaded
@@ -32,6 +34,7 @@ MAX_PHOTOS_PER_CHECK = 24
 """Photos one check takes at a time, so that one visitor's plate cannot hold the queue for minutes."""
 KEPT_PREDICTIONS, KEPT_BYTES = 256, 256 * 2**20
 """Predictions kept in memory (about 0.3 MB each: small maps, and the drop as the model saw it)."""
+SAMPLES = [sample.name for sample in list_samples("drop")]
 VIEWS = {
     "Where it looked": "Grad-CAM: the yellower a part of the drop, the more it pushed the answer towards *crystal*; "
     "parts that did not matter show the photo, dimmed.",
@@ -40,6 +43,15 @@ VIEWS = {
     "The drop": "The green box is where the model found the drop: it judges only what lies inside the drop's "
     "outline. When it finds no drop, the box is the whole photo.",
 }
+
+
+SETTINGS = [
+    share.several("samples", "crystal_samples", SAMPLES, SAMPLES[:1]),
+    share.whole_number("look", "crystal_look", 0, MAX_PHOTOS_PER_CHECK - 1, 0),
+    share.choice("view", "crystal_view", list(VIEWS)),
+]
+"""What a share link carries: the chosen samples, the one looked at closer, and the view of it
+(never an upload or a camera photo: a visitor's photos stay theirs)."""
 
 
 @st.cache_resource(show_spinner="Loading the crystal model (once per server) ...")
@@ -122,11 +134,13 @@ def check_all(items: list[tuple[NamedImage, np.ndarray]], crystal_model: Crystal
     return out
 
 
-def verdict(detail: Prediction, crystal_model: CrystalModel, shipped_said: Prediction | None,
-            teach: Callable[[], None]) -> None:  # fmt: skip
+def verdict(
+    detail: Prediction, crystal_model: CrystalModel, shipped_said: Prediction | None, teach: Callable[[], None]
+) -> None:
     """The verdict in words a scientist reads first, its calibrated chance, and what it rests on."""
-    words = headline(detail.label, detail.p_crystal, detail.sure, unfamiliar=detail.unfamiliar,
-                     drop_found=detail.drop.found)  # fmt: skip
+    words = headline(
+        detail.label, detail.p_crystal, detail.sure, unfamiliar=detail.unfamiliar, drop_found=detail.drop.found
+    )
     box = {"crystal": st.success, "clear": st.info, "caution": st.warning}[words.tone]
     box(f"### {words.title}\n{words.text}")
     st.progress(detail.p_crystal, text=f"Chance of crystal: **{chance_text(detail.p_crystal)}**")
@@ -145,10 +159,10 @@ def verdict(detail: Prediction, crystal_model: CrystalModel, shipped_said: Predi
     )
 
 
-def where_it_looked(detail: Prediction, rgb: np.ndarray) -> None:
+def where_it_looked(detail: Prediction, rgb: np.ndarray, name: str) -> None:
     """The photo with Grad-CAM, the tile scores, or the drop's box over it, and a caption for each."""
     shown, factor = display_copy(rgb)
-    view = st.segmented_control("Show", list(VIEWS), default=list(VIEWS)[0], required=True, key="crystal_view")
+    view = st.segmented_control("Show", list(VIEWS), required=True, key="crystal_view")
     if view == "Where it looked":
         picture = overlay(shown, detail.gradcam_on(shown.shape[:2]))
     elif view == "Score per tile":
@@ -157,7 +171,12 @@ def where_it_looked(detail: Prediction, rgb: np.ndarray) -> None:
         )
     else:
         picture = outline(shown, scale_region(detail.drop.box, factor))
-    st.image(to_jpeg_bytes(picture), width="stretch", caption=f"{view}: the photo as checked")
+    alt = (
+        f"{name}, {view.lower()}: {VIEWS[view].split(':')[0]}"
+        if view != "The drop"
+        else f"{name}, with a box around the drop"
+    )
+    st.image(to_jpeg_bytes(picture), width="stretch", caption=f"{view}: the photo as checked", alt=alt)
     st.caption(VIEWS[view])
 
 
@@ -175,3 +194,14 @@ def display_copy(rgb: np.ndarray) -> tuple[np.ndarray, float]:
         return rgb, 1.0
     small = Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS)
     return np.asarray(small), size[0] / rgb.shape[1]
+
+
+def look_closer(readable: list[tuple[NamedImage, np.ndarray]]) -> int:
+    """Which photo to look at closer (the first when there is one)."""
+    if len(readable) < 2:
+        return 0
+    if st.session_state.crystal_look >= len(readable):
+        st.session_state.crystal_look = 0
+    return st.selectbox(
+        "Look closer at", range(len(readable)), key="crystal_look", format_func=lambda i: readable[i][0].name
+    )

@@ -106,8 +106,10 @@ def choose_images(
         return [NamedImage(f.name, f.getvalue()) for f in files if f is not None]
     names = [s.name for s in samples]
     if multiple:
-        chosen = st.multiselect("Sample images", names, default=names[default : default + 1], key=f"{key}_samples")
+        st.session_state.setdefault(f"{key}_samples", names[default : default + 1])
+        chosen = st.multiselect("Sample images", names, key=f"{key}_samples")
     else:
-        chosen = [st.selectbox("Sample image", names, index=default, key=f"{key}_sample")]
+        st.session_state.setdefault(f"{key}_sample", names[default])
+        chosen = [st.selectbox("Sample image", names, key=f"{key}_sample")]
     by_name = {s.name: s for s in samples}
     return [NamedImage(name, by_name[name].path.read_bytes(), by_name[name].path.name) for name in chosen]

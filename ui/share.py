@@ -40,13 +40,20 @@ QR_SCALE = 10
 class Setting:
     """One setting a page can share: its ``name`` in the address, the session-state ``key`` of the
     widget that shows it, its ``default``, and how its value is written to text and read back
-    (``read`` raises ValueError on anything it cannot use)."""
+    (``read`` raises ValueError on anything it cannot use). A setting without ``write`` is only read
+    from the address, to seed the page (a typed grid's starting cells): the page writes what it
+    shows now itself, through :func:`current`'s ``extra``."""
 
     name: str
     key: str
     default: Any
-    write: Callable[[Any], str]
+    write: Callable[[Any], str] | None
     read: Callable[[str], Any]
+
+
+def seed(name: str, key: str, read: Callable[[str], Any]) -> Setting:
+    """A setting only read from the address (its default None), see :class:`Setting`."""
+    return Setting(name, key, None, None, read)
 
 
 def choice(name: str, key: str, options: list, default: Any = None) -> Setting:
@@ -60,6 +67,20 @@ def choice(name: str, key: str, options: list, default: Any = None) -> Setting:
         return by_text[text]
 
     return Setting(name, key, default, str, read)
+
+
+def several(name: str, key: str, options: list[str], default: list[str]) -> Setting:
+    """A setting that is some of ``options``, written as their positions (``0.5.17``: short, whatever
+    the options' names)."""
+    where = {option: str(i) for i, option in enumerate(options)}
+
+    def read(text: str) -> list[str]:
+        picked = text.split(".") if text else []
+        if len(picked) > len(options) or not all(p.isdigit() and int(p) < len(options) for p in picked):
+            raise ValueError(f"{text[:30]!r} does not name some of the {len(options)} choices")
+        return [options[int(p)] for p in dict.fromkeys(picked)]
+
+    return Setting(name, key, default, lambda chosen: ".".join(where[c] for c in chosen if c in where), read)
 
 
 def whole_number(name: str, key: str, low: int, high: int, default: int) -> Setting:
@@ -142,7 +163,11 @@ def _notice_key(page: Page) -> str:
 
 def current(settings: list[Setting], extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The settings that differ from their defaults, as the address writes them, then ``extra``."""
-    values = {s.name: s.write(st.session_state[s.key]) for s in settings if st.session_state.get(s.key) != s.default}
+    values = {
+        s.name: s.write(st.session_state[s.key])
+        for s in settings
+        if s.write is not None and st.session_state.get(s.key) != s.default
+    }
     return {**values, **(extra or {})}
 
 
@@ -194,13 +219,23 @@ def qr_version(text: str) -> int:
     return segno.make(text, error="l", boost_error=True, micro=False).version
 
 
-def share_panel(page: Page, params: Mapping[str, str]) -> None:
-    """'Share with the class': the link to copy and a QR code of it, in a panel that opens on click."""
-    url = link(page, params)
-    with st.popover("Share with the class", icon="📲"):
-        st.markdown(
-            "Students who scan this code or open this link see this page **as it is now**, and can change it "
-            "from there. Their changes stay theirs."
-        )
-        st.code(url, language=None, wrap_lines=True)
-        st.image(qr_png(url), alt=f"QR code that opens this page as it is now: {url}", width=360)
+def share_button(page: Page, params: Callable[[], Mapping[str, str]]) -> None:
+    """'Share with the class' in the sidebar: on click, a window with the link to the page as it is
+    at that moment (``params()``, read then) and a QR code of it, large enough for a lecture hall."""
+    if st.sidebar.button(
+        "Share with the class",
+        icon="📲",
+        key=f"share_{page.url_path or 'home'}",
+        help="A link and a QR code that open this page as it is now",
+    ):
+        _share_window(link(page, params()))
+
+
+@st.dialog("Share with the class", width="large")
+def _share_window(url: str) -> None:
+    st.markdown(
+        "Students who scan this code with a phone, or open this link, see this page **as it is now**, and can "
+        "change it from there: their changes stay theirs."
+    )
+    st.image(qr_png(url), alt=f"QR code that opens this page as it is now: {url}", width=420)
+    st.code(url, language=None, wrap_lines=True)

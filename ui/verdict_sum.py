@@ -17,9 +17,8 @@ from crystal.model.predict import CrystalModel, Prediction
 from crystal.model.verdict import added_up
 from crystal.numbers import format_number
 from crystal.vision.render import overlay, to_jpeg_bytes, to_png_bytes
+from ui import filter_pictures, site
 from ui.image_input import FOCUS_KEY, HANDOFF_KEY, NamedImage
-
-FEATURE_MAPS_PAGE = "pages/2_Feature_maps.py"
 
 
 def how_it_added_up(prediction: Prediction, model: CrystalModel, name: str) -> None:
@@ -59,20 +58,32 @@ def how_it_added_up(prediction: Prediction, model: CrystalModel, name: str) -> N
     )
     st.markdown(
         "**What those features saw**, on the drop as the model saw it (grey, contrast-normalised, "
-        f"{prediction.view.shape[1]}×{prediction.view.shape[0]} pixels); bright is where the feature responds:"
+        f"{prediction.view.shape[1]}×{prediction.view.shape[0]} pixels): the yellower, the more the feature responds "
+        "there. Under each, **what the feature looks for**, where the model ships a picture of it:"
     )
     grey = np.repeat(prediction.view[..., None], 3, axis=2)
     for column, channel in zip(st.columns(len(shown)), shown):
         feature_map = prediction.feature_maps[channel]
         peak = float(feature_map.max())
+        way = "towards" if contributions[channel] > 0 else "away from"
         column.image(
             to_jpeg_bytes(overlay(grey, feature_map / peak if peak > 0 else feature_map)),
             caption=f"#{channel}: {format_number(contributions[channel], decimals=2)}",
+            alt=f"Where feature {LAYER} #{channel}, which pushed the verdict {way} crystal, responds on the drop",
             width="stretch",
         )
+        looks_for = filter_pictures.shipped_picture(channel)
+        if looks_for is not None:
+            column.image(
+                looks_for,
+                width="stretch",
+                caption=f"What #{channel} looks for",
+                alt=f"A picture made to excite feature #{channel} as strongly as possible",
+            )
         if column.button(
             f"Open #{channel}", key=f"open_feature_{channel}", help="In the feature-map page, on this same input"
         ):
             st.session_state[HANDOFF_KEY] = NamedImage(f"{name}, as the crystal model saw it", to_png_bytes(grey))
             st.session_state[FOCUS_KEY] = (LAYER, channel)
-            st.switch_page(FEATURE_MAPS_PAGE)
+            st.switch_page(site.FEATURE_MAPS.path)
+    st.caption(filter_pictures.SHIPPED_CAPTION)
