@@ -25,6 +25,20 @@ LEARNED_KEY = "learned_kernels"  # name -> 3x3 kernel, put here by the kernel-le
 LARGEST_GRID, LARGEST_KERNEL = 28, 7
 SOURCES = ("Preset", "Type your own", "Draw")
 OWN_KERNEL = presets.OWN_KERNEL_NAME
+
+
+def _kernel_name(name: str) -> str:
+    """A kernel's name as a link writes it: a learned kernel travels as your own, with its cells."""
+    return name if name in presets.KERNEL_NAMES else OWN_KERNEL
+
+
+def _grid_text(text: str, side: int, what: str) -> str:
+    grid = grid_from_text(text, max_side=side, what=what)
+    if what == "kernel" and grid.shape[0] != grid.shape[1]:
+        raise ValueError("the kernel is not square")
+    return text
+
+
 SETTINGS = [
     share.choice("picture", "conv_source", list(SOURCES)),
     share.choice("preset", "conv_image_preset", list(presets.IMAGE_NAMES)),
@@ -34,18 +48,17 @@ SETTINGS = [
     share.whole_number("cols", "conv_cols", 1, LARGEST_GRID, 5),
     share.seed("cells", "conv_typed_start", lambda text: _grid_text(text, LARGEST_GRID, "picture")),
     share.whole_number("grid", "conv_grid", 5, LARGEST_GRID, 10),
-    share.choice("kernel", "conv_kernel", list(presets.KERNEL_NAMES)),
+    share.Setting(
+        "kernel",
+        "conv_kernel",
+        presets.KERNEL_NAMES[0],
+        _kernel_name,
+        share.choice("", "", list(presets.KERNEL_NAMES)).read,
+    ),
     share.whole_number("ksize", "conv_kernel_size", 1, LARGEST_KERNEL, 3),
     share.seed("kcells", "conv_kernel_start", lambda text: _grid_text(text, LARGEST_KERNEL, "kernel")),
 ]
 """What the inputs share: the source and its settings, and typed (or drawn, or edited) cells."""
-
-
-def _grid_text(text: str, side: int, what: str) -> str:
-    grid = grid_from_text(text, max_side=side, what=what)
-    if what == "kernel" and grid.shape[0] != grid.shape[1]:
-        raise ValueError("the kernel is not square")
-    return text
 
 
 def choose_picture() -> np.ndarray | None:

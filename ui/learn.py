@@ -109,7 +109,7 @@ def progress(run: Run, latest: Point, history: list[Point]) -> None:
     (``history`` starts with the untrained network)."""
     st.markdown(
         f"**Epoch {latest.epoch:.1f}** ({latest.steps} steps): loss {latest.loss:.3f}, right on "
-        f"**{latest.accuracy:.0%}** of the {len(run.test[1])} held-out pictures (chance: 33 %)."
+        f"**{100 * latest.accuracy:.0f} %** of the {len(run.test[1])} held-out pictures (chance: 33 %)."
     )
     if len(history) < 2:
         st.info(

@@ -63,7 +63,7 @@ def heatmap(
     faded = np.zeros(grid.shape, bool) if greyed is None else np.asarray(greyed, bool).reshape(grid.shape)
     decimals = 1 if max(rows, cols) > 12 else 3
     texts = grid_texts(grid, lambda value: format_number(value, decimals=decimals))
-    longest = max(2, *(len(text) for row in texts for text in row)) + 1  # a margin of a character
+    longest = max(2, *(len(text) for row in texts for text in row))
     width = f"min(100cqw - {LABEL_PX if row_names else 0}px, {cols * MAX_CELL_PX}px)"  # the cells' share
     cell = f"calc(({width}) / {cols})"
     font = f"clamp(8px, calc({cell} / {longest * INK_PER_CHARACTER:.2f}), {MAX_FONT_PX}px)"

@@ -109,7 +109,7 @@ def convolution_step(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
             )
         )
         columns[1].html(heatmap(kernel, title=f"Kernel {dims(kernel)}"))
-        columns[2].html(heatmap(step.products, title="Window × kernel"))
+        columns[2].html(heatmap(step.products, title="Products"))
         output = ops.partial_output(feature_map, index + 1)
         columns[3].html(
             heatmap(
@@ -120,7 +120,7 @@ def convolution_step(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
             )
         )
         st.markdown(
-            f"**Step {index + 1}:** the orange window multiplies cell by cell with the kernel; the products "
+            f"**Step {index + 1}:** the orange window multiplies cell by cell with the kernel (*Products*); they "
             f"add up to output row {step.out_row + 1}, column {step.out_col + 1}."
         )
         st.code(step.equation(), language=None, wrap_lines=True)
