@@ -162,7 +162,7 @@ def verdict(
 def where_it_looked(detail: Prediction, rgb: np.ndarray, name: str) -> None:
     """The photo with Grad-CAM, the tile scores, or the drop's box over it, and a caption for each."""
     shown, factor = display_copy(rgb)
-    view = st.segmented_control("Show", list(VIEWS), required=True, key="crystal_view")
+    view = st.segmented_control("Show", list(VIEWS), required=True, key="crystal_view") or list(VIEWS)[0]
     if view == "Where it looked":
         picture = overlay(shown, detail.gradcam_on(shown.shape[:2]))
     elif view == "Score per tile":
