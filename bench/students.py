@@ -8,7 +8,7 @@ Three kinds, a third of a class each:
   that the maps shown are that layer's;
 - :class:`CrystalStudent` uploads a drop photo the server has never seen (a labelled drop with two
   pixels changed) and checks the verdict against the drop's label; then looks at the result in its
-  three views (where the model looked, the score per tile, the drop it judged), one after another.
+  three views (where the model looked, the score per tile, the drop), one after another.
 
 Between two actions a student thinks for :data:`THINK_SECONDS` (uniform, drawn from the student's
 own seeded generator). :mod:`bench.load` drives them over :mod:`bench.streamlit_client`.
@@ -27,6 +27,7 @@ from PIL import Image
 from bench.streamlit_client import Run
 from crystal.vision.layer_maps import LAYERS
 from crystal.vision.samples import Sample, labelled_drops
+from ui.crystal_check import VIEWS
 
 THINK_SECONDS = (1.0, 5.0)
 """A student's pause between two actions: uniform between these, 3 s on average, so ten playground
@@ -119,6 +120,12 @@ class PhotoBox:
         return Photo(f"drop-{self.salt}-{n}.jpg", out.getvalue(), drop.label)
 
 
+def said(run: Run) -> list[str]:
+    """The verdicts' headlines in what came back, a '?' (the model is not sure) left off."""
+    firsts = [text.split("\n")[0].rstrip("?") for text in run.texts()]
+    return [first for first in firsts if first in VERDICTS.values()]
+
+
 class CrystalStudent:
     """Switches the crystal check to uploads, checks one new photo, then switches between the
     result's views (each a rerun of the whole page, the verdict coming from the server's memory)."""
@@ -126,10 +133,8 @@ class CrystalStudent:
     page, role, kind = "Crystal_check", "crystal-check", "crystal check"
     setup = ("crystal_source", "Upload")
     uploader = "crystal_upload"
-    views = {  # the "Show" control's options, and a caption each draws
-        "Where it looked": "Grad-CAM:",
-        "Crystal score per tile": "The model scores every small patch",
-        "The drop it judged": "The green box is where the model found the drop",
+    views = {  # the "Show" control's options, and the start of the caption each draws
+        name: caption.split(";")[0] for name, caption in VIEWS.items()
     }
     view_kind = "result view"
 
@@ -141,7 +146,7 @@ class CrystalStudent:
         return "crystal_view", self.view
 
     def wrong_view(self, run: Run) -> str | None:
-        verdicts = [text.split("\n")[0] for text in run.texts() if text.split("\n")[0] in VERDICTS.values()]
+        verdicts = said(run)
         caption = self.views[self.view]
         if run.errors() or verdicts != [VERDICTS[self.checked.label]] or not any(caption in t for t in run.texts()):
             return f"crystal check, view {self.view!r} of {self.checked.name}: {verdicts} {run.errors()}"
@@ -149,7 +154,7 @@ class CrystalStudent:
 
     @staticmethod
     def wrong(run: Run, photo: Photo) -> str | None:
-        verdicts = [text.split("\n")[0] for text in run.texts() if text.split("\n")[0] in VERDICTS.values()]
+        verdicts = said(run)
         if run.errors() or verdicts != [VERDICTS[photo.label]] or photo.name not in run.texts():
             return f"crystal check of {photo.name} ({photo.label}): {verdicts or 'no verdict'} {run.errors()}"
         return None

@@ -85,12 +85,12 @@ def test_a_new_photo_uploaded_gets_the_verdict_of_its_label(server_url):
         client.set(*student.setup)
         checked = client.upload(student.uploader, photo.name, photo.data, "image/jpeg")
         student.checked = photo
-        return checked, client.set(*student.next_change())  # "Where it looked" -> "Crystal score per tile"
+        return checked, client.set(*student.next_change())  # "Where it looked" -> "Score per tile"
 
     checked, viewed = visit(server_url, steps)
     assert student.wrong(checked, photo) is None, student.wrong(checked, photo)
     assert 0 <= student.queued(checked) < checked.seconds
-    assert student.view == "Crystal score per tile"
+    assert student.view == "Score per tile"
     assert student.wrong_view(viewed) is None, student.wrong_view(viewed)
 
 

@@ -85,3 +85,16 @@ def test_nothing_to_do_and_no_error_in_apptest_whose_runtime_is_a_stand_in():
 
     page = AppTest.from_function(script).run()
     assert not page.exception, page.exception
+
+
+def test_a_streamlit_that_keeps_sessions_otherwise_starts_the_app_all_the_same_with_one_warning(monkeypatch, caplog):
+    from streamlit import runtime
+
+    from ui.server.forgotten_sessions import shut_down_forgotten_sessions
+
+    elsewhere = SimpleNamespace(_session_storage={"a": "dict, not Streamlit's storage"}, _storage_lock=None)
+    monkeypatch.setattr(runtime, "exists", lambda: True)
+    monkeypatch.setattr(runtime, "get_instance", lambda: SimpleNamespace(_session_mgr=elsewhere))
+    with caplog.at_level("WARNING"):
+        assert shut_down_forgotten_sessions() is False
+    assert len(caplog.records) == 1 and "keep their uploads in memory" in caplog.text

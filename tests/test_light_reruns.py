@@ -56,3 +56,13 @@ def test_the_server_skips_the_full_collection_after_each_run_and_the_source_watc
     settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert settings["runner"]["postScriptGC"] is False
     assert settings["server"]["fileWatcherType"] == "none"
+
+
+def test_the_pinned_streamlit_gets_the_lighter_clean_up_and_another_one_starts_without_it(monkeypatch, caplog):
+    from streamlit.runtime.scriptrunner import script_runner
+
+    assert script_runner._clean_problem_modules is light_reruns._cleanup_after_a_run  # applied when ui was imported
+    monkeypatch.delattr(script_runner, "_clean_problem_modules")  # a Streamlit that moved it
+    with caplog.at_level("WARNING"):
+        assert light_reruns.lighten_the_cleanup_after_each_run() is False
+    assert len(caplog.records) == 1 and "clear Keras' session" in caplog.text

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crystal.model.dataset import LABELS
+from crystal.labels import LABELS
 from crystal.model.verdict import CSV_HEADER, headline, results_csv, scale_region, sureness, tile_heat
 from crystal.numbers import chance_text, chance_value
 

@@ -16,11 +16,13 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from crystal.labels import LABEL_TEXT
 from crystal.memory import Recent
 from crystal.model.predict import CrystalModel, Prediction, load_model
 from crystal.model.store import ModelFileError
-from crystal.model.verdict import LABEL_TEXT, headline, scale_region, tile_heat
+from crystal.model.verdict import headline, scale_region, tile_heat
 from crystal.numbers import chance_text
+from crystal.vision.images import photo_id
 from crystal.vision.render import outline, overlay, to_jpeg_bytes
 from crystal.vision.samples import list_samples
 from ui import share
@@ -76,7 +78,7 @@ def predict(data: bytes, rgb: np.ndarray, crystal_model: CrystalModel) -> Predic
     model has judged these bytes before, otherwise made in turn through the heavy-work queue.
     Grad-CAM costs almost nothing on top of the verdict, so every photo gets one and looking closer
     at any checked photo needs no second pass."""
-    key, status = (model_id(crystal_model), hashlib.sha256(data).hexdigest()), st.empty()
+    key, status = (model_id(crystal_model), photo_id(data)), st.empty()
     kept = predictions().get(key)
     if kept is None:
         with heavy_work.slot("a crystal check", status):

@@ -8,7 +8,6 @@ class on the same sample decodes it once and thirty large uploads cannot fill th
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from dataclasses import dataclass, field
 
@@ -16,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from crystal.memory import Recent
-from crystal.vision.images import EXTENSIONS, MAX_PIXELS, SUPPORTED, ImageError, ImageWarning, load_rgb
+from crystal.vision.images import EXTENSIONS, MAX_PIXELS, SUPPORTED, ImageError, ImageWarning, load_rgb, photo_id
 from crystal.vision.samples import Sample
 
 # The crystal page puts an image here and switches page; the feature-map page shows it first,
@@ -53,11 +52,6 @@ class Decoded:
     rgb: np.ndarray | None
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def photo_id(data: bytes) -> str:
-    """The one fingerprint of a photo's file, by which every page and cache knows it."""
-    return hashlib.sha256(data).hexdigest()
 
 
 @st.cache_resource

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from crystal.labels import LABEL_TEXT, LABELS
 from crystal.model.adapt import LocalPhoto, adapt, changed_verdicts, split
-from crystal.model.dataset import LABELS
 from crystal.model.predict import CrystalModel, Prediction, Verdict
 from crystal.model.store import ModelData, ModelFileError, model_zip, read_model
-from crystal.model.verdict import LABEL_TEXT, SURE_WORDS, results_csv
+from crystal.model.verdict import SURE_WORDS, results_csv
 from crystal.numbers import chance_text
 from crystal.vision.images import EXTENSIONS
 from ui import crystal_check

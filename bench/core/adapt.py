@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from bench.core.timing import Measurement, median_seconds
+from crystal.labels import CRYSTAL, NO_CRYSTAL
 
 LOCAL_PHOTOS = 20
 REFIT_GOAL, LEAVE_ONE_OUT_GOAL = 5.0, 60.0  # seconds, on the machines this project runs on
@@ -64,7 +65,7 @@ def _stand_in(shipped, i: int, local_photo):
     photo = i % training.photos
     names = [f"{side} px, {turn}" for side in (320, 224) for turn in [_turn(i // training.photos)]]
     rows = (training.photo == photo) & np.isin(training.view, names)
-    label = "crystal" if training.photo_label(photo) else "no_crystal"
+    label = CRYSTAL if training.photo_label(photo) else NO_CRYSTAL
     return local_photo.checked(f"stand-in {i}", f"{i:064x}", label, training.features[rows], shipped.appearance[photo])
 
 

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from bench.core.timing import Measurement
+from crystal.labels import LABELS
 from crystal.model.calibration import Scores, sigmoid
-from crystal.model.dataset import LABELS, labelled_photos
+from crystal.model.dataset import labelled_photos
 from crystal.vision.images import load_rgb
 from crystal.vision.samples import SAMPLES_DIR
 

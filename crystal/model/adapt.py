@@ -28,13 +28,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from crystal.labels import CRYSTAL, LABELS
 from crystal.model import card as cards
 from crystal.model.calibration import Scores, fit_calibration, leave_one_out_calibrations, sigmoid
-from crystal.model.dataset import LABELS
 from crystal.model.familiarity import Familiarity
 from crystal.model.fit import TrainingSet, fit, local_weight
 from crystal.model.store import ModelData
-from crystal.model.views import CRYSTAL, PREDICTION_VIEWS
+from crystal.model.views import PREDICTION_VIEWS
 
 LOCAL_FOLDER = "your photos"
 """How the card names the folder of photos labelled on the page."""

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from crystal.labels import LABELS
 from crystal.model.calibration import Calibration, Scores
-from crystal.model.dataset import LABELS
 from crystal.model.familiarity import FLAGGED_SHARE, Familiarity
 from crystal.model.typed_json import from_json, to_json
 

@@ -12,15 +12,13 @@ whole training has at least two photos of each.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from crystal.model.views import CRYSTAL, NO_CRYSTAL
-from crystal.vision.images import image_files
+from crystal.labels import CRYSTAL, LABELS, NO_CRYSTAL
+from crystal.vision.images import image_files, photo_id
 
-LABELS = (CRYSTAL, NO_CRYSTAL)
 POSITIVE = frozenset({"gotcrystal", "crystal", "crystals", "positive", "pos", "yes"})
 NEGATIVE = frozenset({"nocrystal", "nocrystals", "negative", "neg", "no", "clear"})
 MIN_PER_CLASS = 2
@@ -47,7 +45,7 @@ def folder_label(name: str) -> str | None:
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return photo_id(Path(path).read_bytes())
 
 
 def labelled_photos(folders: Iterable[Path], *, for_training: bool = True) -> list[Photo]:

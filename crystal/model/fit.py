@@ -22,8 +22,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from crystal.labels import CRYSTAL
 from crystal.model.calibration import sigmoid
-from crystal.model.views import CRYSTAL, PREDICTION_VIEWS, View
+from crystal.model.views import PREDICTION_VIEWS, View
 from crystal.model.weights import HeadWeights
 
 C_CHOICES = (0.1, 1.0, 10.0)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from crystal.model.dataset import LABELS
+from crystal.labels import LABELS
 from crystal.model.drop import Drop, find_drop
 from crystal.model.familiarity import Familiarity, appearance
 from crystal.model.features import CELL, FeatureMaker, shared_backbone

@@ -27,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from crystal.labels import LABELS
 from crystal.model import card as cards
 from crystal.model.calibration import Scores, fit_calibration, leave_one_out_calibrations, sigmoid
-from crystal.model.dataset import LABELS, Photo, labelled_photos
+from crystal.model.dataset import Photo, labelled_photos
 from crystal.model.drop import find_drop
 from crystal.model.familiarity import Familiarity, appearance
 from crystal.model.features import LAYER, SOURCE, FeatureCache, FeatureMaker

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from crystal.labels import CRYSTAL, LABEL_TEXT
 from crystal.model.calibration import Calibration
 from crystal.numbers import chance_text, chance_value, format_number
 
-LABEL_TEXT = {"crystal": "Crystal", "no_crystal": "No crystal"}
 CSV_HEADER = ("path", "label", "p_crystal", "unfamiliar", "sure")
 PAGE_CSV_HEADER = (*CSV_HEADER, "model", "your_label")
 """The page's download: the command line's columns, then which model gave the verdict (shipped or
@@ -73,7 +73,7 @@ def headline(label: str, p_crystal: float, sure: str, *, unfamiliar: bool, drop_
             "a few of your own labelled photos.",
             "caution",
         )
-    icon, tone = ("💎", "crystal") if label == "crystal" else ("🫧", "clear")
+    icon, tone = ("💎", "crystal") if label == CRYSTAL else ("🫧", "clear")
     if not drop_found:
         return Headline(
             f"{icon} {text}?",

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from crystal.labels import CRYSTAL
 from crystal.model.drop import Drop
 from crystal.model.normalise import normalise
 from crystal.model.synthetic import draw_crystals, draw_lookalikes
@@ -44,7 +45,6 @@ MID_GREY = 128
 corners a turn brings in."""
 MIN_SIDE = 64
 """Narrow pictures are padded to this many pixels, so the feature grid always has enough cells."""
-CRYSTAL, NO_CRYSTAL = "crystal", "no_crystal"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from crystal.labels import LABEL_TEXT
+
 
 @dataclass(frozen=True, eq=False)
 class Preset:
@@ -204,7 +206,7 @@ POOL_EXAMPLE_RESULT = np.array([[6, 8],
 
 # --- the dense layer at the end ------------------------------------------------------------------
 
-ANSWERS = ("crystal", "no crystal")
+ANSWERS = tuple(text.lower() for text in LABEL_TEXT.values())  # ("crystal", "no crystal")
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from crystal.labels import CRYSTAL, NO_CRYSTAL
+
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 DROPS_DIR = SAMPLES_DIR / "drops"
 OTHER_LABS_DIR = SAMPLES_DIR / "other-labs"
 _DROP_FOLDERS = {
-    "gotcrystal": ("crystal", "Drop with crystals"),
-    "nocrystal": ("no_crystal", "Drop without crystals"),
+    "gotcrystal": (CRYSTAL, "Drop with crystals"),
+    "nocrystal": (NO_CRYSTAL, "Drop without crystals"),
     "unlabeled": (None, "Unlabelled drop"),
 }
 _EVERYDAY_NAMES = {"cat": "Cat (Chelsea)", "coffee": "Cup of coffee"}

@@ -12,12 +12,14 @@ drops it, as Streamlit already does for sessions that cannot be resumed.
 
 from __future__ import annotations
 
-from unittest.mock import NonCallableMock
+import logging
 
 from streamlit import runtime
 from streamlit.runtime.caching.ttl_cache import TTLCache
 from streamlit.runtime.memory_session_storage import MemorySessionStorage
 from streamlit.runtime.session_manager import SessionInfo
+
+_LOG = logging.getLogger(__name__)
 
 
 class ShutDownWhenForgotten(TTLCache[str, SessionInfo]):
@@ -35,19 +37,25 @@ class ShutDownWhenForgotten(TTLCache[str, SessionInfo]):
         return info
 
 
-def shut_down_forgotten_sessions() -> None:
-    """Give this server's session storage a :class:`ShutDownWhenForgotten` cache (once; nothing
-    without a server, as in Streamlit's AppTest, which puts a mock where the runtime would be)."""
-    if not runtime.exists() or isinstance(runtime.get_instance(), NonCallableMock):
-        return
-    manager = runtime.get_instance()._session_mgr
-    storage = getattr(manager, "_session_storage", None)
-    if not isinstance(storage, MemorySessionStorage) or not hasattr(manager, "_storage_lock"):
-        raise RuntimeError("Streamlit's session storage has changed: see ui/forgotten_sessions.py")
-    with manager._storage_lock:
+def shut_down_forgotten_sessions() -> bool:
+    """Give this server's session storage a :class:`ShutDownWhenForgotten` cache, once; whether it
+    has one. Nothing without a server (Streamlit's AppTest puts a stand-in without a session manager
+    where the runtime would be). When Streamlit's storage is not what this expects (a new Streamlit
+    may keep it otherwise), the server goes on without it, and says so once in its log."""
+    manager = getattr(runtime.get_instance(), "_session_mgr", None) if runtime.exists() else None
+    if manager is None:
+        return False
+    storage, lock = getattr(manager, "_session_storage", None), getattr(manager, "_storage_lock", None)
+    if not isinstance(storage, MemorySessionStorage) or lock is None or not isinstance(storage._cache, TTLCache):
+        _LOG.warning(
+            "Streamlit's session storage is not what ui/server/forgotten_sessions.py expects: sessions "
+            "Streamlit forgets keep their uploads in memory until the server restarts."
+        )
+        return False
+    with lock:
         kept = storage._cache
-        if isinstance(kept, ShutDownWhenForgotten):
-            return
-        storage._cache = ShutDownWhenForgotten(maxsize=kept.maxsize, ttl=kept.ttl, timer=kept.timer)
-        for session_id, info in kept.items():
-            storage._cache[session_id] = info
+        if not isinstance(kept, ShutDownWhenForgotten):
+            storage._cache = ShutDownWhenForgotten(maxsize=kept.maxsize, ttl=kept.ttl, timer=kept.timer)
+            for session_id, info in kept.items():
+                storage._cache[session_id] = info
+    return True

@@ -25,20 +25,29 @@ The README's section "A whole class at once" has the measurements.
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 
 from streamlit.runtime.scriptrunner import script_runner
 
 SWITCH_INTERVAL = 0.0005
+_LOG = logging.getLogger(__name__)
 _modules_when_frozen = 0
 
 
-def lighten_the_cleanup_after_each_run() -> None:
+def lighten_the_cleanup_after_each_run() -> bool:
     """Make this server's Streamlit run :func:`_cleanup_after_a_run` after each run instead of its
-    own clean-up (which clears the Keras session)."""
-    if not hasattr(script_runner, "_clean_problem_modules"):
-        raise RuntimeError("Streamlit no longer has script_runner._clean_problem_modules: see ui/light_reruns.py")
+    own clean-up (which clears the Keras session); whether it could. When Streamlit no longer has
+    that clean-up where this expects it, the server goes on with Streamlit's own, and says so once
+    in its log."""
+    if not callable(getattr(script_runner, "_clean_problem_modules", None)):
+        _LOG.warning(
+            "Streamlit's clean-up after each run is not where ui/server/light_reruns.py expects it: every "
+            "run of every page will clear Keras' session, and pages will wait for each other longer."
+        )
+        return False
     script_runner._clean_problem_modules = _cleanup_after_a_run
+    return True
 
 
 def _cleanup_after_a_run() -> None:
