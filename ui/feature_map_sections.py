@@ -155,7 +155,7 @@ def show_image(image: NamedImage, rgb: np.ndarray) -> np.ndarray:
     right.image(
         seen,
         caption="What VGG16 is given: the central square, resized to 224×224 pixels",
-        width=336,
+        width="stretch",
         alt=f"What VGG16 is given: the central square of {image.name}, resized to 224×224 pixels",
     )
     right.caption(
@@ -188,19 +188,31 @@ def choose_layer() -> str:
     )
     facts = layer_facts(layer)
     height, width, channels = facts.output_shape
-    columns = st.columns(4)
-    columns[0].metric("Output", f"{height}×{width}×{channels}", help="Height × width of each map × number of maps.")
-    columns[1].metric(
-        "Weights (parameters)", f"{facts.params:,}", help="Numbers learned in training; pooling has none."
-    )
-    columns[2].metric(
-        "Sees a patch of",
-        f"{facts.receptive_field}×{facts.receptive_field} px",
-        help="Receptive field: the square of the 224×224 input that one value of this layer depends on.",
-    )
-    columns[3].metric(
-        "Step between values", f"{facts.jump} px", help="How far apart in the input two neighbouring values are."
-    )
+    with st.container(horizontal=True, gap="medium"):  # side by side where they fit whole, else on new rows
+        st.metric(
+            "Output",
+            f"{height}×{width}×{channels}",
+            help="Height × width of each map × number of maps.",
+            width="content",
+        )
+        st.metric(
+            "Weights (parameters)",
+            f"{facts.params:,}",
+            help="Numbers learned in training; pooling has none.",
+            width="content",
+        )
+        st.metric(
+            "Sees a patch of",
+            f"{facts.receptive_field}×{facts.receptive_field} px",
+            help="Receptive field: the square of the 224×224 input that one value of this layer depends on.",
+            width="content",
+        )
+        st.metric(
+            "Step between values",
+            f"{facts.jump} px",
+            help="How far apart in the input two neighbouring values are.",
+            width="content",
+        )
     st.info(f"**{facts.kind.capitalize()}.** {facts.note}")
     return layer
 
@@ -264,23 +276,23 @@ def close_up(source_key: str, digest: str, layer: str, layer_maps: np.ndarray, v
         st.markdown(f"**Where #{channel} responds in your picture**")
         st.image(
             feature_maps.channel_overlay_jpeg(source_key, digest, layer, channel, seen, channel_map),
-            width=430,
+            width="stretch",
             alt=f"Feature map #{channel} of {layer} laid over {image_name}: {where_it_responds(channel_map)}",
         )
         st.caption(OVERLAY_WORDS)
     with looks_for:
         what_it_looks_for(source_key, layer, channel)
-    numbers, _ = st.columns(2)
-    with numbers:
-        st.plotly_chart(feature_maps.heatmap_figure(channel_map, f"{layer}, map #{channel}"), key="fm_heatmap")
-        st.caption(
-            "The same map as numbers: hover to read them. Zero means the filter found nothing there (ReLU cut it off)."
-            + (
-                " Shown as averages of 2×2 blocks to keep the page light."
-                if channel_map.shape[0] > feature_maps.HEATMAP_SIDE
-                else ""
-            )
+    numbers, words = st.columns(2, vertical_alignment="center")  # on a phone: after the two pictures
+    numbers.plotly_chart(feature_maps.heatmap_figure(channel_map, f"{layer}, map #{channel}"), key="fm_heatmap")
+    words.caption(
+        "The same map as numbers: hover over it (or tap it) to read them. Zero means the filter found nothing "
+        "there (ReLU cut it off)."
+        + (
+            " Shown as averages of 2×2 blocks to keep the page light."
+            if channel_map.shape[0] > feature_maps.HEATMAP_SIDE
+            else ""
         )
+    )
 
 
 def what_it_looks_for(source_key: str, layer: str, channel: int) -> None:
@@ -293,8 +305,8 @@ def what_it_looks_for(source_key: str, layer: str, channel: int) -> None:
             f"Pooling has no filters of its own: map #{channel} here is map #{channel} of {conv}, shrunk (the "
             f"strongest value of each 2×2 window kept). So this is what filter #{channel} of {conv} looks for."
         )
-    made = filter_pictures.already_made(source_key, conv, channel)
-    asked = made or st.button(
+    button = st.empty()  # gone once the picture is there
+    asked = filter_pictures.already_made(source_key, conv, channel) or button.button(
         f"Show what this filter looks for (about {filter_pictures.seconds_to_make(conv)} s)",
         key=f"fm_look_{conv}_{channel}",
         help="The computer makes a picture that this filter responds to as strongly as it can. "
@@ -303,18 +315,22 @@ def what_it_looks_for(source_key: str, layer: str, channel: int) -> None:
     status = st.empty()  # the place in the queue and the progress bar
     if asked:
         picture = filter_pictures.picture_of(source_key, conv, channel, status=status)
-        st.image(picture, width=320, alt=_picture_words(conv, channel))
+        button.empty()
+        st.image(picture, width="stretch", alt=_picture_words(conv, channel))
         st.caption(filter_pictures.CAPTION)
 
 
 def strongest_filters(source_key: str, layer: str, view: LayerView) -> None:
     """What the layer's strongest filters on this image look for, in a row."""
     conv, channels = filters_of(layer), view.strongest[:STRONGEST_SHOWN]
-    st.subheader(f"What the {len(channels)} strongest filters on this picture look for")
-    if conv != layer:
-        st.caption(f"Filters of {conv}, whose maps this pooling layer shrinks.")
+    st.subheader(f"What the {len(channels)} strongest filters look for")
+    st.caption(
+        f"The filters of {layer} with the highest average response to this picture"
+        + (f": filters of {conv}, whose maps this pooling layer shrinks." if conv != layer else ".")
+    )
     missing = [c for c in channels if not filter_pictures.already_made(source_key, conv, c)]
-    asked = not missing or st.button(
+    button = st.empty()
+    asked = not missing or button.button(
         f"Show what the {len(channels)} strongest filters look for "
         f"(about {filter_pictures.seconds_to_make(conv, len(missing))} s)",
         key=f"fm_row_{conv}",
@@ -323,6 +339,7 @@ def strongest_filters(source_key: str, layer: str, view: LayerView) -> None:
     status = st.empty()
     if asked:
         pictures = filter_pictures.pictures_of(source_key, conv, channels, status=status)
+        button.empty()
         for column, channel, picture in zip(st.columns(len(channels)), channels, pictures):
             column.image(
                 picture,
