@@ -29,6 +29,19 @@ def no_keras_cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def no_widget_gets_two_values(monkeypatch):
+    """A widget given a default of its own and a value through Session State (as a link sets them)
+    makes Streamlit log a warning, once per process: every test watches for it afresh."""
+    from streamlit.elements.lib import policies
+
+    logged = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda message, *args, **kwargs: logged.append(message % args))
+    yield
+    assert not logged, logged
+
+
+@pytest.fixture(autouse=True)
 def fake_climb(monkeypatch):
     """Pictures of what a filter looks for are made by a stand-in for the climb (tested in test_filters):
     each is flat, its grey level the channel number, so a test can tell which filter a picture is of."""
@@ -53,7 +66,7 @@ def run_page(query: dict[str, str] | None = None, **session) -> AppTest:
         at.query_params[key] = value
     at.run()
     assert not at.exception, at.exception
-    assert not at.warning, [w.value for w in at.warning]  # e.g. a widget given a default and a session value
+    assert not at.warning, [w.value for w in at.warning]
     return at
 
 
