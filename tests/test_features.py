@@ -71,6 +71,36 @@ def test_pool_layers_are_tf_max_pool_of_the_conv_before(cat_maps):
     for block, last_conv in ((1, "block1_conv2"), (5, "block5_conv3")):
         expected = tf.nn.max_pool2d(cat_maps[last_conv][None], ksize=2, strides=2, padding="VALID")[0].numpy()
         np.testing.assert_array_equal(cat_maps[f"block{block}_pool"], expected)
+        assert features.filters_of(f"block{block}_pool") == last_conv  # whose filters a pool's channels show
+
+
+def test_every_conv_layer_is_its_own_filters_and_every_pool_names_the_last_conv_of_its_block():
+    import keras
+
+    vgg16 = keras.applications.VGG16(include_top=False, weights=None)  # Keras' own order of the layers
+    names = [layer.name for layer in vgg16.layers[1:]]
+    for layer in features.LAYERS:
+        expected = layer if "conv" in layer else names[names.index(layer) - 1]
+        assert features.filters_of(layer) == expected and "conv" in expected
+    with pytest.raises(ValueError, match="no layer 'x'"):
+        features.filters_of("x")
+
+
+def test_where_a_map_responds_in_words():
+    spot = np.zeros((14, 14), np.float32)
+    spot[12, 1] = 5.0  # one bright cell near the bottom left corner: 1 of 196
+    spot[6:8, 6:8] = 2.4  # a weaker patch in the middle: under half the peak
+    assert (
+        features.where_it_responds(spot)
+        == "strongest at the bottom left; at half that or more on under 1 % of the picture"
+    )
+    spot[6:8, 6:8] = 9.0  # now the middle is strongest; the patch and the corner cell, 5 of 196, reach half
+    assert features.where_it_responds(spot) == "strongest at the centre; at half that or more on 3 % of the picture"
+    wide = np.ones((7, 7), np.float32)
+    wide[0, 3] = 1.5  # everything is at least half the peak
+    assert features.where_it_responds(wide) == "strongest at the top; at half that or more on 100 % of the picture"
+    assert features.where_it_responds(np.zeros((7, 7))) == "no response anywhere"
+    assert features.where_it_responds(np.full((7, 7), np.nan)) == "no response anywhere"
 
 
 def test_same_image_twice_runs_the_network_once(extractor, cat, cat_maps):

@@ -109,6 +109,47 @@ def test_layer_grid_sends_blocky_small_maps_as_png_and_large_maps_as_jpeg():
     assert Image.open(io.BytesIO(data)).size == (2 * 352 - 2, 2 * 352 - 2)  # 2 per row, 358 px: 14 grown x25
 
 
+def relative_luminance(rgb) -> float:
+    """WCAG 2's relative luminance of an sRGB colour (0-255)."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in np.asarray(rgb) / 255]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_numbered_tiles_carry_their_channel_number_readably_and_change_nothing_else():
+    maps = np.ones((7, 7, 20), np.float32)  # every tile the scale's brightest colour (yellow): the hardest case
+    plain = render.mosaic(maps, order=[12, 7, 3], columns=3, tile=56, gap=2)
+    numbered = render.mosaic(maps, order=[12, 7, 3], columns=3, tile=56, gap=2, numbered=True)
+    swapped = render.mosaic(maps, order=[7, 12, 3], columns=3, tile=56, gap=2, numbered=True)
+    tiles = [numbered[:, slot * 58 : slot * 58 + 56] for slot in range(3)]
+    label = np.s_[:16, :30]  # 56 // 4 = 14-pixel digits in the top-left corner
+    changed = np.any(numbered != plain, axis=2)
+    assert changed.any() and not changed[16:].any()  # only the labels' corners differ from the plain mosaic
+    assert not any(changed[:, slot * 58 + 30 : slot * 58 + 58].any() for slot in range(3))
+    # The label follows the channel, not the place: #12 looks the same first or second, and unlike #7.
+    np.testing.assert_array_equal(tiles[0][label], swapped[:, 58:114][label])
+    np.testing.assert_array_equal(tiles[1][label], swapped[:, :56][label])
+    assert not np.array_equal(tiles[0][label], tiles[1][label])
+    # White digits on the darkened yellow: WCAG contrast of at least 4.5:1 (text on the label's box).
+    corner = tiles[0][label].reshape(-1, 3).astype(float)
+    lightness = corner.sum(axis=1)
+    text, box = corner[lightness.argmax()], corner[lightness.argmin()]
+    assert tuple(text) == (255, 255, 255)
+    assert (relative_luminance(text) + 0.05) / (relative_luminance(box) + 0.05) >= 4.5
+
+
+def test_a_layer_grid_numbers_every_tile_and_labels_stay_inside_narrow_tiles():
+    maps = np.zeros((7, 7, 512), np.float32)
+    grid = np.asarray(Image.open(io.BytesIO(render.layer_grid(maps)[0])))  # 23 per row, 28-pixel tiles
+    differs = np.any(grid != render.mosaic(maps, tile=29), axis=2)
+    corners = [differs[r * 30 : r * 30 + 9, c * 30 : c * 30 + 9].any() for r in range(23) for c in range(23)]
+    assert corners == [True] * 512 + [False] * (23 * 23 - 512)  # every channel's tile, no empty slot
+    # "#511" does not fit a 21-pixel tile: its label keeps inside it, off the gap and the next tile.
+    pair = np.zeros((7, 7, 512), np.float32)
+    numbered = render.mosaic(pair, order=[511, 510], columns=2, tile=21, gap=2, numbered=True)
+    drawn = np.any(numbered != render.mosaic(pair, order=[511, 510], columns=2, tile=21, gap=2), axis=2)
+    assert drawn[:, :21].any() and drawn[:, 23:].any() and not drawn[:, 21:23].any()
+
+
 def test_layer_summaries_are_channel_means_one_per_layer():
     maps = {"a": np.zeros((224, 224, 2), np.float32), "b": np.zeros((7, 7, 3), np.float32)}
     maps["a"][:112, :, 0] = 2.0  # top half: mean over channels 1.0, bottom half 0

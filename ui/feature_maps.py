@@ -14,13 +14,15 @@ the weights source already name them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
 from crystal.vision import render
-from crystal.vision.layer_maps import FeatureExtractor, network_input, strongest_channels
+from crystal.vision.layer_maps import FeatureExtractor, network_input, strongest_channels, where_it_responds
 from ui.server import heavy_work
 from ui.server.light_reruns import freeze_what_is_loaded
 
@@ -55,9 +57,27 @@ def shown_image(digest: str, _rgb: np.ndarray) -> tuple[bytes, np.ndarray]:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def layer_summaries(source_key: str, digest: str, _maps: dict[str, np.ndarray]) -> list[bytes]:
-    """:func:`crystal.vision.render.layer_summaries` of the image's maps, as PNGs."""
-    return [render.to_png_bytes(picture) for picture in render.layer_summaries(_maps)]
+def layer_summaries(source_key: str, digest: str, _maps: dict[str, np.ndarray]) -> tuple[list[bytes], list[str]]:
+    """:func:`crystal.vision.render.layer_summaries` of the image's maps, as PNGs, and what each shows
+    in words (its text alternative)."""
+    pictures = [render.to_png_bytes(picture) for picture in render.layer_summaries(_maps)]
+    words = [
+        f"{layer}, the average of its {maps.shape[2]} feature maps ({maps.shape[0]}×{maps.shape[1]}): "
+        + where_it_responds(maps.mean(axis=2))
+        for layer, maps in _maps.items()
+    ]
+    return pictures, words
+
+
+@dataclass(frozen=True)
+class LayerView:
+    """One layer's grid as the page shows it, and the channels' standing on this image."""
+
+    order: list[int]  # the channels in the grid's order (strongest first, or by number)
+    strongest: list[int]  # the channels from the highest average response down (ties by number)
+    means: list[float]  # each channel's average response over the whole picture, by channel number
+    grid: bytes  # the numbered mosaic of the first ``shown`` channels of ``order``
+    grid_format: str  # "PNG" or "JPEG"
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -69,13 +89,13 @@ def layer_view(
     shown: int,
     shared_scale: bool,
     _layer_maps: np.ndarray,
-) -> tuple[list[int], list[float], bytes, str]:
-    """``(channel order, each channel's mean, mosaic of the first ``shown`` in that order, its format)``."""
-    channels = _layer_maps.shape[2]
-    order = [int(c) for c in (strongest_channels(_layer_maps) if strongest_first else range(channels))]
-    means = [float(m) for m in _layer_maps.mean(axis=(0, 1))]
+) -> LayerView:
+    """The :class:`LayerView` of ``shown`` channels of a layer's maps, in the chosen order."""
+    strongest = [int(c) for c in strongest_channels(_layer_maps)]
+    order = strongest if strongest_first else list(range(_layer_maps.shape[2]))
+    means = [float(m) for m in _layer_maps.mean(axis=(0, 1), dtype=np.float64)]
     grid, grid_format = render.layer_grid(_layer_maps, order[:shown], shared_scale)
-    return order, means, grid, grid_format
+    return LayerView(order, strongest, means, grid, grid_format)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -101,8 +121,8 @@ def heatmap_figure(channel: np.ndarray, title: str) -> go.Figure:
             x=steps,
             y=steps,
             colorscale="Viridis",
-            colorbar={"title": {"text": "activation"}},
-            hovertemplate="row %{y}, column %{x}<br>activation %{z:.2f}<extra></extra>",
+            colorbar={"title": {"text": "response"}},
+            hovertemplate="row %{y}, column %{x}<br>response %{z:.2f}<extra></extra>",
         )
     )
     figure.update_layout(title=title, height=430, margin={"l": 10, "r": 10, "t": 40, "b": 10})

@@ -23,6 +23,10 @@ from ui.server import heavy_work
 
 KEPT = 256
 """Pictures kept per server (about 10 MB): every channel that a class enlarges in an afternoon."""
+SECONDS_BY_BLOCK = {1: 3, 2: 5, 3: 10, 4: 15, 5: 17}
+"""About how long one picture of a layer of each block takes on a 2-core server with nothing else to do,
+rounded up: what a button promises. Blocks 1, 3 and 4 from docs/filter-pictures.md (2.7, 10 and 15 s);
+blocks 2 and 5 timed once on the same machine (block2_conv2 3.7 s, block5_conv1 and _conv3 16-17 s)."""
 
 CAPTION = (
     "A picture made by the computer to excite this one filter as strongly as it can: not a photo from the data. "
@@ -66,6 +70,15 @@ def already_made(source_key: str, layer: str, channel: int) -> bool:
     """Whether :func:`picture_of` would answer at once (a page may show the picture straight away,
     and offer a button otherwise)."""
     return (source_key, layer, int(channel)) in memory()
+
+
+def seconds_to_make(layer: str, pictures: int = 1) -> int:
+    """About how many seconds :func:`pictures_of` takes for ``pictures`` new pictures of ``layer``.
+
+    >>> seconds_to_make("block4_conv3"), seconds_to_make("block1_conv2", pictures=4)
+    (15, 12)
+    """
+    return SECONDS_BY_BLOCK[int(layer[5])] * pictures
 
 
 def shipped_picture(channel: int) -> bytes | None:

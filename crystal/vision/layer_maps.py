@@ -112,6 +112,44 @@ def strongest_channels(maps: np.ndarray) -> np.ndarray:
     return np.argsort(-means, kind="stable")
 
 
+def filters_of(layer: str) -> str:
+    """The convolution layer whose filters make ``layer``'s channels: the layer itself, or for a pooling
+    layer the convolution just before it (pooling learns nothing and keeps every channel).
+
+    >>> filters_of("block3_pool"), filters_of("block2_conv1")
+    ('block3_conv3', 'block2_conv1')
+    """
+    if layer not in LAYERS:
+        raise ValueError(f"VGG16 has no layer {layer!r}; choose one of {', '.join(LAYERS)}.")
+    return layer if "_conv" in layer else LAYERS[LAYERS.index(layer) - 1]
+
+
+_PLACES = (("top left", "top", "top right"), ("left", "centre", "right"), ("bottom left", "bottom", "bottom right"))
+
+
+def where_it_responds(channel: np.ndarray) -> str:
+    """Where one feature map (H, W) responds, in words a screen reader can say in place of the picture:
+    the ninth of the picture holding its strongest value, and how much of the picture responds at
+    half that strength or more.
+
+    >>> strip = np.zeros((10, 10), np.float32)
+    >>> strip[0, 7:] = 2.0
+    >>> where_it_responds(strip)
+    'strongest at the top right; at half that or more on 3 % of the picture'
+    >>> where_it_responds(np.zeros((4, 4)))
+    'no response anywhere'
+    """
+    channel = np.asarray(channel, dtype=np.float32)
+    peak = float(channel.max())
+    if not peak > 0:
+        return "no response anywhere"
+    row, column = np.unravel_index(int(channel.argmax()), channel.shape)
+    place = _PLACES[row * 3 // channel.shape[0]][column * 3 // channel.shape[1]]
+    percent = 100 * float((channel >= peak / 2).mean())
+    share = "under 1" if percent < 1 else f"{percent:.0f}"
+    return f"strongest at the {place}; at half that or more on {share} % of the picture"
+
+
 class FeatureExtractor:
     """VGG16 with one output per conv and pool layer, remembering the last ``cache_size`` images.
 

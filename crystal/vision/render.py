@@ -16,7 +16,7 @@ import math
 from functools import cache
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 # The stops of plotly.colors.sequential.Viridis, .Inferno and .Blues and diverging.RdBu (plotly 6),
 # evenly spaced from 0 to 1.
@@ -142,12 +142,14 @@ def mosaic(
     gap: int = 2,
     shared_scale: bool = False,
     background: tuple[int, int, int] = (255, 255, 255),
+    numbered: bool = False,
 ) -> np.ndarray:
     """Paint the channels of ``maps`` (H, W, C) into one RGB grid, left to right, top to bottom.
 
     ``order`` picks and orders the channels (default: all, by index). Each channel is stretched to
     the full colour scale on its own, so weak channels still show their pattern; with
-    ``shared_scale`` all use one scale, so brightness compares across channels.
+    ``shared_scale`` all use one scale, so brightness compares across channels. ``numbered`` writes
+    each tile's channel number in its top-left corner (:func:`number_tiles`).
     """
     maps = np.asarray(maps, dtype=np.float32)
     if maps.ndim != 3:
@@ -169,11 +171,52 @@ def mosaic(
     grid[:count, :height, :width] = colorize(tiles, cmap, vmin=0.0, vmax=1.0)
     grid = grid.reshape(rows, columns, height + gap, width + gap, 3).transpose(0, 2, 1, 3, 4)
     image = grid.reshape(rows * (height + gap), columns * (width + gap), 3)
-    return np.ascontiguousarray(image[: image.shape[0] - gap, : image.shape[1] - gap])
+    image = np.ascontiguousarray(image[: image.shape[0] - gap, : image.shape[1] - gap])
+    return number_tiles(image, [int(c) for c in order], columns, (height, width), gap) if numbered else image
+
+
+def number_tiles(image: np.ndarray, numbers: list[int], columns: int, tile: tuple[int, int], gap: int) -> np.ndarray:
+    """A copy of ``image`` with ``#number`` written in white on a dark label in the top-left corner of each tile.
+
+    A grid of 512 look-alike tiles is of little use when a caption says "#147" and no tile says
+    which one that is. The digits are a quarter of the tile's height (at least 9 pixels); the label
+    darkens what is under it to 30 %, which keeps white digits readable (over 7:1) on the brightest
+    yellow of the colour scale. Tiles too narrow for the ``#`` get the bare number; a label never
+    reaches past its tile.
+    """
+    out = image.copy()
+    size = max(9, tile[0] // 4)
+    for slot, number in enumerate(numbers):
+        row, column = divmod(slot, columns)
+        top, left = row * (tile[0] + gap), column * (tile[1] + gap)
+        ink = _label(f"#{number}", size)
+        if ink.shape[1] > tile[1]:
+            ink = _label(str(number), size)
+        ink = ink[: tile[0], : tile[1], None]
+        corner = out[top : top + ink.shape[0], left : left + ink.shape[1]]
+        shaded = corner * LABEL_SHADE
+        corner[...] = np.round(shaded + (255.0 - shaded) * ink)
+    return out
+
+
+LABEL_SHADE = 0.3
+"""What a tile's label leaves of the colours under it."""
+
+
+@cache
+def _label(text: str, size: int) -> np.ndarray:
+    """How much white ink (0 to 1) each pixel of ``text``'s label holds: the text in Pillow's own font
+    (no system font needed) at ``size`` pixels, with a pixel of margin."""
+    font = ImageFont.load_default(size=size)
+    left, top, right, bottom = font.getbbox(text)
+    canvas = Image.new("L", (right + 2, bottom + 1), 0)
+    ImageDraw.Draw(canvas).text((1, 0), text, fill=255, font=font)
+    return np.asarray(canvas, dtype=np.float32) / 255.0
 
 
 def layer_grid(maps: np.ndarray, order=None, shared_scale: bool = False, width: int = 720) -> tuple[bytes, str]:
-    """A layer's mosaic about ``width`` pixels wide, encoded for the browser: ``(bytes, "PNG" or "JPEG")``.
+    """A layer's mosaic about ``width`` pixels wide, each tile numbered, encoded for the browser:
+    ``(bytes, "PNG" or "JPEG")``.
 
     Tiles get whatever room the count leaves (64 maps: ~88 px each, 512: ~29 px), so a few
     deep 14-pixel maps are not shown as specks nor 64 big ones at full size. Tiles grown by
@@ -182,7 +225,7 @@ def layer_grid(maps: np.ndarray, order=None, shared_scale: bool = False, width: 
     """
     count = np.shape(maps)[2] if order is None else len(order)
     tile = max(8, width // math.ceil(math.sqrt(max(count, 1))) - 2)
-    image = mosaic(maps, order=order, tile=tile, shared_scale=shared_scale)
+    image = mosaic(maps, order=order, tile=tile, shared_scale=shared_scale, numbered=True)
     if tile // max(np.shape(maps)[:2]) >= 2:
         return to_png_bytes(image), "PNG"
     return to_jpeg_bytes(image), "JPEG"

@@ -100,6 +100,23 @@ def test_feature_maps_choose_a_sample_and_a_layer(page):
     assert_healthy(page)
 
 
+def test_feature_maps_a_link_opens_the_page_as_shared_and_the_address_follows_every_change(page):
+    open_page(page, "Feature_maps?layer=block3_conv3&channel=12")
+    assert "block3_conv3" in page.get_by_test_id("stSlider").filter(has_text="Layer").inner_text()
+    assert page.get_by_role("combobox", name="Feature map").input_value().startswith("#12 (")
+    press_on_slider(page, "Layer", "ArrowRight")  # only the layer's part of the page reruns
+    assert page.url == f"{page.app_url}/Feature_maps?layer=block3_pool"  # a new layer opens on its strongest map
+    page.get_by_text("Share with the class").first.click()
+    assert page.get_by_test_id("stCode").filter(has_text="Feature_maps").inner_text().strip() == page.url
+    page.keyboard.press("Escape")
+
+    open_page(page, "Feature_maps?layer=x&channel=abc")
+    assert page.get_by_text("Some settings in this link could not be used", exact=False).is_visible()
+    assert "block1_conv2" in page.get_by_test_id("stSlider").filter(has_text="Layer").inner_text()
+    assert page.url == f"{page.app_url}/Feature_maps"
+    assert_healthy(page)
+
+
 @pytest.mark.parametrize("drop", labelled_drops()[::5], ids=lambda drop: f"{drop.label}-{drop.path.stem[-20:]}")
 def test_crystal_check_upload_a_drop_and_a_corrupt_file(page, drop):
     open_page(page, "Crystal_check")
