@@ -360,7 +360,6 @@ def share_this(page_settings: list[share.Setting], from_sample: bool) -> None:
     if not from_sample:
         params.pop("sample", None)
     share.keep_in_address(params)
-    with st.sidebar:
-        share.share_panel(site.FEATURE_MAPS, params)
-        if not from_sample:
-            st.caption("Your own photo is never put in a link: the link opens a sample image on this layer.")
+    share.share_button(site.FEATURE_MAPS, lambda: params)
+    if not from_sample:
+        st.sidebar.caption("Your own photo is never put in a link: the link opens a sample image on this layer.")

@@ -76,7 +76,7 @@ def several(name: str, key: str, options: list[str], default: list[str]) -> Sett
 
     def read(text: str) -> list[str]:
         picked = text.split(".") if text else []
-        if len(picked) > len(options) or not all(p.isdigit() and int(p) < len(options) for p in picked):
+        if len(picked) > len(options) or not all(p.isascii() and p.isdigit() and int(p) < len(options) for p in picked):
             raise ValueError(f"{text[:30]!r} does not name some of the {len(options)} choices")
         return [options[int(p)] for p in dict.fromkeys(picked)]
 
@@ -87,7 +87,7 @@ def whole_number(name: str, key: str, low: int, high: int, default: int) -> Sett
     """A setting that is a whole number from ``low`` to ``high``."""
 
     def read(text: str) -> int:
-        if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
+        if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()) or not low <= int(text) <= high:
             raise ValueError(f"{text[:30]!r} is not a whole number from {low} to {high}")
         return int(text)
 
