@@ -47,10 +47,9 @@ from locust import User, task
 from locust.env import Environment
 
 from bench import stalls
-from bench.pages import serve
+from bench.app_server import resident_bytes, serve
 from bench.streamlit_client import Run, StreamlitClient, is_loopback
 from bench.students import THINK_SECONDS, CrystalStudent, FeatureMapStudent, PhotoBox, PlaygroundStudent, think
-from tests.browser.conftest import resident_bytes
 from ui.server.timing import LOG_VARIABLE
 
 RERUN_P95_GOAL, MIN_CHANGES, WAVE_GROWTH_GOAL = 0.5, 300, 128 * 2**20
@@ -411,7 +410,8 @@ def run(args) -> int:
     stall_log = Path(tempfile.mkdtemp()) / "stalls.tsv"
     if log:
         os.environ[LOG_VARIABLE] = str(log)
-    with serve() if args.url is None else nullcontext((args.url, None)) as (url, pid), stalls.watch(stall_log):
+    with serve() if args.url is None else nullcontext() as server, stalls.watch(stall_log):
+        url, pid = (args.url, None) if server is None else (server.url, server.pid)
         return run_class(args, url, pid, log, stall_log)
 
 

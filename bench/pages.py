@@ -21,19 +21,16 @@ import argparse
 import io
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 from itertools import count
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from bench.app_server import serve
 from bench.core.conv import loop_conv2d
 from bench.core.timing import Measurement, median_seconds
 from crystal.numbers import format_number
@@ -112,10 +109,10 @@ def playground_clicks(repeats: int):
         print("(no /usr/bin/chromium: the browser figures are skipped)")
         return
     server_side = padding_rerun_seconds(repeats)
-    with serve() as (url, _), sync_playwright() as playwright:
+    with serve() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        tab.goto(f"{url}/Convolution_and_pooling", timeout=180_000)
+        tab.goto(f"{server.url}/Convolution_and_pooling", timeout=180_000)
         wait_for_idle(tab, timeout=300)
         box = tab.get_by_role("spinbutton", name="Zero padding")
 
@@ -180,10 +177,10 @@ def crystal_upload(repeats: int):
         print("(no /usr/bin/chromium: the browser figures are skipped)")
         return
     drop = labelled_drops()[0]
-    with serve() as (url, _), sync_playwright() as playwright:
+    with serve() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        tab.goto(f"{url}/Crystal_check", timeout=180_000)
+        tab.goto(f"{server.url}/Crystal_check", timeout=180_000)
         wait_for_idle(tab, timeout=300)
         pick_radio(tab, "Image source", "Upload")
         main_label = tab.get_by_test_id("stWidgetLabel").filter(has_text=re.compile("^Upload"))  # not the teaching ones
@@ -217,48 +214,6 @@ def _unseen_copy(path: Path, n: int) -> bytes:
     out = io.BytesIO()
     Image.fromarray(rgb).save(out, "JPEG", quality=92)
     return out.getvalue()
-
-
-@contextmanager
-def serve():
-    """``streamlit run app.py`` on a free local port, for as long as the block runs: (its URL, its process id)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the streamlit server did not start") from None
-                time.sleep(0.5)
-        yield url, server.pid
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ import sys
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.pages import serve
+from bench.app_server import serve
 from bench.streamlit_client import Run, StreamlitClient
 from bench.students import CrystalStudent, FeatureMapStudent, PhotoBox, PlaygroundStudent
 from tests.conftest import ROOT
@@ -16,8 +16,8 @@ from tests.conftest import ROOT
 
 @pytest.fixture(scope="module")
 def server_url():
-    with serve() as (url, _):
-        yield url
+    with serve() as server:
+        yield server.url
 
 
 def visit(url: str, steps):

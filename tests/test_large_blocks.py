@@ -6,9 +6,8 @@ import os
 
 import pytest
 
+from bench.app_server import resident_bytes
 from ui.server.large_blocks import THRESHOLD_BYTES  # importing ui sets the server up, as every page does
-
-from .browser.conftest import resident_bytes
 
 
 def has_glibc() -> bool:

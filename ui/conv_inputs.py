@@ -17,8 +17,9 @@ import numpy as np
 import streamlit as st
 
 from crystal.playground import presets
-from crystal.playground.matrix_input import drawing_to_grid, grid_from_text, grid_to_text
+from crystal.playground.matrix_input import grid_from_text, grid_to_text
 from ui import share
+from ui.drawing_pad import drawn_grid
 from ui.matrix_editor import matrix_editor
 
 LEARNED_KEY = "learned_kernels"  # name -> 3x3 kernel, put here by the kernel-learning page (ui.learn)
@@ -184,8 +185,6 @@ def _picture_typed() -> np.ndarray | None:
 
 
 def _picture_drawn() -> np.ndarray | None:
-    from streamlit_drawable_canvas import st_canvas  # the drawing component loads only when asked for
-
     n = st.slider(
         "Grid size (cells per side)",
         5,
@@ -194,18 +193,8 @@ def _picture_drawn() -> np.ndarray | None:
         help="The drawing is cut into this many rows and columns; each cell gets the share of it "
         "covered by ink, from 0 (paper) to 1 (fully inked).",
     )
-    drawing = st_canvas(
-        stroke_width=24,
-        stroke_color="#000",
-        background_color="#fff",
-        height=280,
-        width=280,
-        drawing_mode="freedraw",
-        key="conv_canvas",
-        return_image_data=True,
-    )
-    grid = None if drawing.image_data is None else drawing_to_grid(drawing.image_data, n)
-    if grid is None or not grid.any():
+    grid = drawn_grid("conv_canvas", n, size=280, stroke=24)
+    if grid is None:
         st.info(
             "Draw something on the white square with the mouse (a digit works well), and it becomes "
             f"a {n}×{n} grid of numbers below."

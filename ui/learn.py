@@ -15,10 +15,10 @@ from PIL import Image
 from crystal.learn.data import CLASSES, SIDE
 from crystal.learn.describe import describe
 from crystal.learn.network import MAX_EPOCHS, Point, Run
-from crystal.playground.matrix_input import drawing_to_grid
 from crystal.vision.render import colorize, to_png_bytes
 from ui import site
 from ui.conv_inputs import LEARNED_KEY
+from ui.drawing_pad import drawn_grid
 from ui.matrix_figures import heatmap
 
 RUN_KEY, PLAYING_KEY, SHOWN_KEY = "learn_run", "learn_playing", "learn_shown"
@@ -57,24 +57,12 @@ def examples(run: Run, per_class: int = 12) -> None:
 
 def add_drawing(run: Run) -> None:
     """The drawing pad: the learner's own picture joined to a class of their choice."""
-    from streamlit_drawable_canvas import st_canvas
-
     left, right = st.columns([1, 1])
     with left:
-        drawing = st_canvas(
-            stroke_width=20,
-            stroke_color="#000",
-            background_color="#fff",
-            height=224,
-            width=224,
-            drawing_mode="freedraw",
-            key="learn_add_canvas",
-            return_image_data=True,
-        )
-    grid = None if drawing.image_data is None else drawing_to_grid(drawing.image_data, SIDE)
+        grid = drawn_grid("learn_add_canvas", SIDE)
     with right:
         label = st.radio("This drawing is", CLASSES, horizontal=True, key="learn_add_label")
-        if st.button("Add it to the training pictures", key="learn_add", disabled=grid is None or not grid.any()):
+        if st.button("Add it to the training pictures", key="learn_add", disabled=grid is None):
             run.add(grid, CLASSES.index(label))
             st.success(f"Added to the {label} pictures: the network learns from it at its next epochs.")
 
@@ -191,20 +179,7 @@ def verdict(run: Run, picture: np.ndarray) -> None:
 
 def drawn_picture() -> np.ndarray | None:
     """A picture the learner draws to test the network (28x28, 1 is ink), or None before they draw."""
-    from streamlit_drawable_canvas import st_canvas
-
-    drawing = st_canvas(
-        stroke_width=20,
-        stroke_color="#000",
-        background_color="#fff",
-        height=224,
-        width=224,
-        drawing_mode="freedraw",
-        key="learn_test_canvas",
-        return_image_data=True,
-    )
-    grid = None if drawing.image_data is None else drawing_to_grid(drawing.image_data, SIDE)
-    return grid if grid is not None and grid.any() else None
+    return drawn_grid("learn_test_canvas", SIDE)
 
 
 def picture_png(ink: np.ndarray) -> bytes:

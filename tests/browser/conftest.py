@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from bench.app_server import serve
 
 from ..conftest import ROOT
 
@@ -44,38 +41,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    pid: int
-
-    def answers(self) -> bool:
-        """Whether the server still answers its health check."""
-        try:
-            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=5) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    def rss_bytes(self) -> int:
-        """Resident memory of the server process, for checking that sessions share one model."""
-        return resident_bytes(self.pid)
-
-
-def resident_bytes(pid: int) -> int:
-    """Resident memory of process ``pid`` (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS line: is this Linux?")
-
-
 @pytest.fixture(scope="session")
 def app_server():
     """Start the real app once; yield its URL and process; stop it (and fail loudly if it died on the way)."""
@@ -83,57 +48,10 @@ def app_server():
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing: .ci/run should have installed Debian's chromium package")
         pytest.skip("no /usr/bin/chromium: apt-get install chromium to run the browser tests")
-    port = _free_port()
-    log = ARTIFACTS / "streamlit-server.log"
     ARTIFACTS.mkdir(exist_ok=True)
-    with open(log, "w") as log_file:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            # glibc gives every thread that ran TensorFlow an arena of its own and keeps its peak;
-            # two arenas make the server's memory follow what the app holds, not how runs overlapped
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MALLOC_ARENA_MAX": "2"},
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_healthy(url, server)
-            yield Server(url, server.pid)
-            assert server.poll() is None, "the streamlit server died during the tests"
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-
-def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"streamlit exited with code {server.returncode}; see test-artifacts/streamlit-server.log")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"streamlit did not answer on {url} within {timeout:.0f} s")
+    with open(ARTIFACTS / "streamlit-server.log", "w") as log, serve(log) as server:
+        yield server
+        assert server.process.poll() is None, "the streamlit server died during the tests"
 
 
 @pytest.fixture(scope="session")
