@@ -120,12 +120,12 @@ def results_table(state: Teaching, shipped: CrystalModel, photos: list[Checked])
         hide_index=True,
         disabled=[c for c in table.columns if c != "Your label"],
         column_config={
-            "Photo": st.column_config.TextColumn(width=72, help="The photo's name (its file name in the CSV)"),
-            "Verdict": st.column_config.TextColumn(width=72),
-            "Chance": st.column_config.TextColumn(width=50, help="Chance of a crystal, calibrated"),
-            "Unfamiliar": st.column_config.TextColumn(width=68, help="Looks unlike the photos the model learned from"),
+            "Photo": st.column_config.TextColumn(width=64, help="The photo's name (its file name in the CSV)"),
+            "Verdict": st.column_config.TextColumn(width=70),
+            "Chance": st.column_config.TextColumn(width=54, help="Chance of a crystal, calibrated"),
+            "Unfamiliar": st.column_config.TextColumn(width=76, help="Looks unlike the photos the model learned from"),
             "Your label": st.column_config.SelectboxColumn(
-                width=82, options=LABEL_CHOICES, help="What you see in the photo: the model can learn from it (below)"
+                width=92, options=LABEL_CHOICES, help="What you see in the photo: the model can learn from it (below)"
             ),
         },
     )
