@@ -1,4 +1,5 @@
-"""The real app on a free local port, for the benchmarks and the browser tests alike.
+"""The real app, for the benchmarks and the tests alike: served on a free local port, or one page
+of it as an AppTest.
 
 ``streamlit run app.py`` as a visitor meets it: headless, no file watcher, no usage statistics,
 two malloc arenas as the container runs it (glibc otherwise gives every thread that ran TensorFlow
@@ -89,3 +90,11 @@ def resident_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError("no VmRSS line: is this Linux?")
+
+
+def app_page(page: str, timeout: float = 60):
+    """An AppTest of one page (``"pages/..."``), started from app.py as ``streamlit run app.py``
+    starts it, so the sidebar's links to the other pages resolve."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout).switch_page(page)

@@ -18,8 +18,8 @@ import random
 import sys
 import time
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE
 from bench.students import FeatureMapStudent, PlaygroundStudent, output_side, think
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE
 
 ENDS = ("block1_conv1", "block5_pool")  # the feature-map layers one key reaches: Home and End
 TIMEOUT_MS = 300_000

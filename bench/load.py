@@ -50,10 +50,11 @@ from bench import stalls
 from bench.app_server import resident_bytes, serve
 from bench.streamlit_client import Run, StreamlitClient, is_loopback
 from bench.students import THINK_SECONDS, CrystalStudent, FeatureMapStudent, PhotoBox, PlaygroundStudent, think
+from ui import site
 from ui.server.timing import LOG_VARIABLE
 
 RERUN_P95_GOAL, MIN_CHANGES, WAVE_GROWTH_GOAL = 0.5, 300, 128 * 2**20
-PAGES = ("playground", "feature maps", "crystal check")  # as ui.server.timing logs them
+PAGES = tuple(page.timing for page in (site.PLAYGROUND, site.FEATURE_MAPS, site.CRYSTAL_CHECK))  # as the log names them
 TIMEOUT = 600  # seconds: a check queued behind a hundred others on a 2-core server may take minutes
 
 
@@ -281,7 +282,7 @@ def print_server_side(log: Path | None, mark: int, machine_stalls: list[stalls.S
         )
     if machine_stalls:
         longest = max(end - start for start, end in machine_stalls)
-        clear = server_runs(log, mark, "playground", "rerun", machine_stalls)
+        clear = server_runs(log, mark, site.PLAYGROUND.timing, "rerun", machine_stalls)
         print(
             f"  the whole machine stood still {len(machine_stalls)} times (longest {longest * 1000:.0f} ms, seen from "
             f"outside the server); playground reruns none of them touched: {quantiles(clear)}"
@@ -312,10 +313,10 @@ def wrong_lines(tally: Tally) -> None:
 
 def alone(url: str, log: Path | None, seed: int) -> None:
     """One playground student, then one feature-map student, alone on the server for 20 s each."""
-    for kind in (PlaygroundUser, FeatureMapUser):
+    for kind, page in ((PlaygroundUser, site.PLAYGROUND.timing), (FeatureMapUser, site.FEATURE_MAPS.timing)):
         tally, mark = Tally(), logged_runs(log)
         swarm(url, [users(kind, 1, tally, None, seed, 0)], 20)
-        action, page = kind.student_class.kind, {PlaygroundUser: "playground", FeatureMapUser: "feature maps"}[kind]
+        action = kind.student_class.kind
         print(
             f"no load, one {kind.student_class.role} student alone for 20 s: each {action} at the client "
             f"{quantiles(tally.actions.get(action, []))}"
@@ -355,8 +356,8 @@ def side_by_side(url: str, browsers: int, seconds: float, seed: int, log: Path |
         f"Chromium beside the protocol client: {browsers} browsers and {browsers} protocol visitors, {seconds:.0f} s:"
     )
     for kind, kinds, page in (
-        ("playground change", "playground changes", "playground"),
-        ("layer switch", "layer switches", "feature maps"),
+        ("playground change", "playground changes", site.PLAYGROUND.timing),
+        ("layer switch", "layer switches", site.FEATURE_MAPS.timing),
     ):
         print(f"  {kinds}: in Chromium, key to screen: {quantiles(seen['actions'].get(kind, []))}")
         print(f"    protocol client, change to last message: {quantiles(Twin.tally.actions.get(kind, []))}")
@@ -383,9 +384,11 @@ def run_class(args, url: str, pid: int | None, log: Path | None, stall_log: Path
         mark, started, cpu, wall = logged_runs(log), time.time(), time.process_time(), time.perf_counter()
         tally = wave(url, args.visitors, args.seconds, args.seed, number, photos)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        memory += [resident_bytes(pid)] if pid else []
-        grown = f"; server memory {memory[-1] / 2**20:.0f} MB ({(memory[-1] - memory[-2]) / 2**20:+.0f} MB)"
-        print(f"wave {number}: load tool {cpu_share(cpu, wall)}{grown if pid else ''}", flush=True)
+        grown = ""
+        if pid:
+            memory.append(resident_bytes(pid))
+            grown = f"; server memory {memory[-1] / 2**20:.0f} MB ({(memory[-1] - memory[-2]) / 2**20:+.0f} MB)"
+        print(f"wave {number}: load tool {cpu_share(cpu, wall)}{grown}", flush=True)
         print_client_side(tally)
         print_server_side(log, mark, stalls.read(stall_log, since=started))
         wrong_lines(tally)

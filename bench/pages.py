@@ -18,7 +18,6 @@ Run after ``pip install -r requirements-dev.txt``; the browser part needs ``/usr
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import re
 import statistics
@@ -28,16 +27,14 @@ from itertools import count
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from bench.app_server import serve
 from bench.core.conv import loop_conv2d
 from bench.core.timing import Measurement, median_seconds
+from bench.students import PhotoBox
 from crystal.numbers import format_number
 from crystal.playground import ops, presets
 from crystal.vision.samples import labelled_drops
-
-ROOT = Path(__file__).resolve().parents[1]
 
 UPLOAD_GOAL = 2.0  # seconds from upload to verdict with Grad-CAM on screen, warm server
 RERUN_GOAL, CLICK_GOAL = 0.05, 0.4  # seconds: playground rerun on the server, and click to screen
@@ -45,7 +42,7 @@ PADDINGS = (1, 2, 1, 0)  # a cycle of changes from the default padding (1), each
 
 
 def playground_reruns(repeats: int):
-    from tests.conftest import app_page
+    from bench.app_server import app_page
 
     kernel = presets.KERNELS["Vertical edge (Sobel)"].values
     for label, image, preset, cells_key in (
@@ -89,7 +86,7 @@ def playground_reruns(repeats: int):
 
 def padding_rerun_seconds(repeats: int) -> float:
     """Median server-side rerun (AppTest) after a change of the zero padding, over :data:`PADDINGS`."""
-    from tests.conftest import app_page
+    from bench.app_server import app_page
 
     page = app_page("pages/1_Convolution_and_pooling.py", timeout=120).run()
     changes = iter(PADDINGS * (repeats + 1))
@@ -103,7 +100,7 @@ def padding_rerun_seconds(repeats: int) -> float:
 def playground_clicks(repeats: int):
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_idle
+    from bench.chromium import CHROMIUM, CHROMIUM_ARGS, wait_for_idle
 
     if not Path(CHROMIUM).exists():
         print("(no /usr/bin/chromium: the browser figures are skipped)")
@@ -170,13 +167,12 @@ def _plotly_heatmap(values: np.ndarray):
 def crystal_upload(repeats: int):
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.actions import pick_radio
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_idle
+    from bench.chromium import CHROMIUM, CHROMIUM_ARGS, pick_radio, wait_for_idle
 
     if not Path(CHROMIUM).exists():
         print("(no /usr/bin/chromium: the browser figures are skipped)")
         return
-    drop = labelled_drops()[0]
+    photos = PhotoBox(salt=int(time.time()), drops=labelled_drops()[:1])  # bytes no server has seen
     with serve() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
@@ -193,9 +189,9 @@ def crystal_upload(repeats: int):
             wait_for_idle(tab, quiet=0.3)
             return time.perf_counter() - start - 0.3  # the quiet period only confirms the screen has settled
 
-        upload(_unseen_copy(drop.path, 0))  # warm the server: the first check builds the model's functions
-        fresh = statistics.median(upload(_unseen_copy(drop.path, n)) for n in range(1, repeats + 1))
-        same = _unseen_copy(drop.path, 1)
+        upload(photos.next().data)  # warm the server: the first check builds the model's functions
+        same = photos.next().data
+        fresh = statistics.median([upload(same), *(upload(photos.next().data) for _ in range(repeats - 1))])
         cached = statistics.median(upload(same) for _ in range(repeats))
         browser.close()
     yield Measurement(
@@ -205,15 +201,6 @@ def crystal_upload(repeats: int):
         baseline=cached,
         note=f"goal < {UPLOAD_GOAL:g} s, warm server; baseline: the same upload from the cache",
     )
-
-
-def _unseen_copy(path: Path, n: int) -> bytes:
-    """The photo with one pixel changed, so the server's cache has never seen its bytes."""
-    rgb = np.asarray(Image.open(path).convert("RGB")).copy()
-    rgb[0, 0] = (n * 37 % 256, n % 256, 0)
-    out = io.BytesIO()
-    Image.fromarray(rgb).save(out, "JPEG", quality=92)
-    return out.getvalue()
 
 
 def main(argv: list[str] | None = None) -> int:

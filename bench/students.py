@@ -27,6 +27,7 @@ from PIL import Image
 from bench.streamlit_client import Run
 from crystal.vision.layer_maps import LAYERS
 from crystal.vision.samples import Sample, labelled_drops
+from ui import site
 from ui.crystal_check import VIEWS
 
 THINK_SECONDS = (1.0, 5.0)
@@ -54,7 +55,7 @@ def output_side(padding: int, stride: int) -> int:
 class PlaygroundStudent:
     """Changes the zero padding (0-3) or the stride (1-2) of step 1, one at a time."""
 
-    page, role, kind = "Convolution_and_pooling", "playground", "playground change"
+    page, role, kind = site.PLAYGROUND.url_path, "playground", "playground change"
 
     def __init__(self, rng: random.Random):
         self.rng, self.settings = rng, {"conv_padding": 1, "conv_stride": 1}
@@ -77,7 +78,7 @@ class PlaygroundStudent:
 class FeatureMapStudent:
     """Switches the layer slider to another of VGG16's 18 layers (or of ``layers``)."""
 
-    page, role, kind = "Feature_maps", "feature-map", "layer switch"
+    page, role, kind = site.FEATURE_MAPS.url_path, "feature-map", "layer switch"
 
     def __init__(self, rng: random.Random, layers: tuple[str, ...] = LAYERS):
         self.rng, self.layers, self.layer = rng, layers, "block1_conv2"
@@ -130,7 +131,7 @@ class CrystalStudent:
     """Switches the crystal check to uploads, checks one new photo, then switches between the
     result's views (each a rerun of the whole page, the verdict coming from the server's memory)."""
 
-    page, role, kind = "Crystal_check", "crystal-check", "crystal check"
+    page, role, kind = site.CRYSTAL_CHECK.url_path, "crystal-check", "crystal check"
     setup = ("crystal_source", "Upload")
     uploader = "crystal_upload"
     views = {  # the "Show" control's options, and the start of the caption each draws

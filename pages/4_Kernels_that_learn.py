@@ -2,13 +2,15 @@
 
 import streamlit as st
 
-from crystal.learn.network import FILTERS, MAX_EPOCHS
+from crystal.learn.data import CLASSES, a_shape
+from crystal.learn.network import BATCH, FILTERS, HELD_OUT, MAX_EPOCHS
 from ui import learn, share, site
 from ui.conv_steps import PLAY_SECONDS
 from ui.navigation import begin
 from ui.server import timing
 
-SETTINGS = [share.whole_number("seed", "learn_seed", 0, 9999, 0)]
+SEED = share.whole_number("seed", "learn_seed", 0, 9999, 0)
+SETTINGS = [SEED]
 """What a share link carries: the seed (a training run is replayed from it, not carried)."""
 
 run_timing = begin(site.LEARNING)
@@ -27,9 +29,9 @@ apart. Train it and watch its kernels turn from noise into stroke and edge detec
 seed_column, reset_column = st.columns([1, 3], vertical_alignment="bottom")
 seed = seed_column.number_input(
     "Seed",
-    0,
-    9999,
-    key="learn_seed",
+    SEED.low,
+    SEED.high,
+    key=SEED.key,
     help="The same seed makes the same pictures and the same random start: a run can be replayed.",
 )
 if reset_column.button("Reset to random kernels", key="learn_reset", icon="🎲"):
@@ -39,7 +41,7 @@ run = learn.current_run(seed)
 st.header("1 · The pictures it learns from")
 st.caption(
     "Made by the app: each shape at a random place, size, angle and thickness, with a little noise. "
-    "A fifth of them are held out: the network never trains on those, so they tell how well it really does."
+    f"{HELD_OUT:.0%} of them are held out: the network never trains on those, so they tell how well it really does."
 )
 learn.examples(run)
 with st.expander("Add your own drawing to a class"):
@@ -67,7 +69,7 @@ def training() -> None:
         learn.picture_png(run.test[0][index - 1, ..., 0]),
         caption="The picture",
         width=120,
-        alt=f"Held-out picture {index}, made by the app: a {learn.CLASSES[run.test[1][index - 1]]}",
+        alt=f"Held-out picture {index}, made by the app: {a_shape(CLASSES[run.test[1][index - 1]])}",
     )
     with right:
         learn.feature_maps(run, run.test[0][index - 1])
@@ -75,7 +77,7 @@ def training() -> None:
 
 training()
 st.caption(
-    f"A run stops after {MAX_EPOCHS} epochs. Each step is one batch of 32 pictures; an epoch is every "
+    f"A run stops after {MAX_EPOCHS} epochs. Each step is one batch of {BATCH} pictures; an epoch is every "
     "training picture once."
 )
 

@@ -1,5 +1,6 @@
 """The house's rule, read from the code itself: imports run one way, pages -> ui -> crystal, and the
-core's wings depend on each other only downwards. An import inside a function counts too."""
+core's wings depend on each other only downwards; the benchmarks use the app, the tests use both,
+never the other way round. An import inside a function counts too."""
 
 import ast
 from collections import defaultdict
@@ -18,7 +19,7 @@ ALLOWED = {
     "ui.server": {"streamlit"},
 }
 """What each wing may import of the project (and Streamlit): anything else is a way back up."""
-APP = ("crystal", "ui", "pages", "app")
+APP = ("crystal", "ui", "pages", "app", "bench")
 
 
 def wing(module: str) -> str:
@@ -74,6 +75,10 @@ def test_ui_never_imports_pages_or_the_tools_and_there_is_no_cycle():
         return seen
 
     assert all(source not in reachable(source, set()) for source in edges)
+
+
+def test_the_benchmarks_never_import_the_tests():
+    assert "tests" not in imports()["bench"]
 
 
 def test_every_page_is_short():

@@ -136,12 +136,6 @@ def test_a_bad_layer_or_channel_is_refused_in_words(vgg, layer, channel, words):
         filters.visualise(vgg, layer, channel, size=32, steps=1)
 
 
-def test_a_channel_that_never_woke_is_called_silent():
-    picture = np.zeros((32, 32, 3), np.uint8)
-    assert filters.FilterPicture("block2_conv2", 7, picture, np.zeros(4, np.float32), 0).silent
-    assert not filters.FilterPicture("block2_conv2", 0, picture, np.array([0, 0.5], np.float32), 0).silent
-
-
 # --- what the picture is for: it excites its own channel, at the real settings ----------------------
 
 

@@ -66,7 +66,7 @@ def test_the_bar_runs_over_all_pictures_of_a_row():
             return self
 
     for before in range(2):
-        progress = filter_pictures._progress_bar(Status(), before, 2)
+        progress = filter_pictures._progress_bar(Status(), "block4_conv3", before, 2)
         progress(1, 2)
         progress(2, 2)
     assert drawn == [0.0, 0.25, 0.5, 0.5, 0.75, 1.0]

@@ -40,21 +40,21 @@ def _grid_text(text: str, side: int, what: str) -> str:
     return text
 
 
+RANDOM_SIZE = share.whole_number("size", "conv_random_size", 3, LARGEST_GRID, 6)
+ROWS = share.whole_number("rows", "conv_rows", 1, LARGEST_GRID, 5)
+COLUMNS = share.whole_number("cols", "conv_cols", 1, LARGEST_GRID, 5)
+DRAWN_GRID = share.whole_number("grid", "conv_grid", 5, LARGEST_GRID, 10)
 SETTINGS = [
     share.choice("picture", "conv_source", list(SOURCES)),
     share.choice("preset", "conv_image_preset", list(presets.IMAGE_NAMES)),
-    share.whole_number("size", "conv_random_size", 3, LARGEST_GRID, 6),
+    RANDOM_SIZE,
     share.whole_number("seed", "conv_random_seed", 0, 10**9, 0),
-    share.whole_number("rows", "conv_rows", 1, LARGEST_GRID, 5),
-    share.whole_number("cols", "conv_cols", 1, LARGEST_GRID, 5),
+    ROWS,
+    COLUMNS,
     share.seed("cells", "conv_typed_start", lambda text: _grid_text(text, LARGEST_GRID, "picture")),
-    share.whole_number("grid", "conv_grid", 5, LARGEST_GRID, 10),
+    DRAWN_GRID,
     share.Setting(
-        "kernel",
-        "conv_kernel",
-        presets.KERNEL_NAMES[0],
-        _kernel_name,
-        share.choice("", "", list(presets.KERNEL_NAMES)).read,
+        "kernel", "conv_kernel", presets.KERNEL_NAMES[0], _kernel_name, share.reads_choice(list(presets.KERNEL_NAMES))
     ),
     share.whole_number("ksize", "conv_kernel_size", 1, LARGEST_KERNEL, 3),
     share.seed("kcells", "conv_kernel_start", lambda text: _grid_text(text, LARGEST_KERNEL, "kernel")),
@@ -155,7 +155,7 @@ def _picture_from_preset() -> np.ndarray | None:
     if name == presets.RANDOM_NAME:
         st.caption(presets.RANDOM_DESCRIPTION)
         size_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-        size = size_column.slider("Size", 3, LARGEST_GRID, key="conv_random_size")
+        size = size_column.slider("Size", RANDOM_SIZE.low, RANDOM_SIZE.high, key=RANDOM_SIZE.key)
         if button_column.button("New numbers", key="conv_random_new"):
             st.session_state.conv_random_seed += 1
         seed = st.session_state.conv_random_seed
@@ -171,8 +171,8 @@ def _picture_from_preset() -> np.ndarray | None:
 
 def _picture_typed() -> np.ndarray | None:
     rows_column, cols_column = st.columns(2)
-    rows = rows_column.number_input("Rows", 1, LARGEST_GRID, key="conv_rows")
-    cols = cols_column.number_input("Columns", 1, LARGEST_GRID, key="conv_cols")
+    rows = rows_column.number_input("Rows", ROWS.low, ROWS.high, key=ROWS.key)
+    cols = cols_column.number_input("Columns", COLUMNS.low, COLUMNS.high, key=COLUMNS.key)
     st.caption("Every cell starts at 0: click one and type a number (like 2, −1.5 or 1/9).")
     start = _starting(np.zeros((rows, cols)), "conv_typed_cells")
     edited = matrix_editor(
@@ -187,9 +187,9 @@ def _picture_typed() -> np.ndarray | None:
 def _picture_drawn() -> np.ndarray | None:
     n = st.slider(
         "Grid size (cells per side)",
-        5,
-        LARGEST_GRID,
-        key="conv_grid",
+        DRAWN_GRID.low,
+        DRAWN_GRID.high,
+        key=DRAWN_GRID.key,
         help="The drawing is cut into this many rows and columns; each cell gets the share of it "
         "covered by ink, from 0 (paper) to 1 (fully inked).",
     )

@@ -45,6 +45,7 @@ def walkthrough(total: int, *, key: str, label: str, show: Callable[[int], None]
             st.session_state[playing_key] = st.session_state[step_key] < total
         if total == 1:
             st.caption("There is only one step here.")
+            st.session_state[shared_key] = 0
             show(0)
             return
         slider_column, speed_column, button_column = st.columns([6, 2, 2], vertical_alignment="bottom")

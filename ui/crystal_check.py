@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 from crystal.labels import LABEL_TEXT
 from crystal.memory import Recent
@@ -23,7 +22,7 @@ from crystal.model.store import ModelFileError
 from crystal.model.verdict import headline, scale_region, tile_heat
 from crystal.numbers import chance_text
 from crystal.vision.images import photo_id
-from crystal.vision.render import outline, overlay, to_jpeg_bytes
+from crystal.vision.render import outline, overlay, shrink_to_width, to_jpeg_bytes
 from crystal.vision.samples import list_samples
 from ui import share
 from ui.image_input import NamedImage, decode
@@ -182,20 +181,10 @@ def where_it_looked(detail: Prediction, rgb: np.ndarray, name: str) -> None:
     st.caption(VIEWS[view])
 
 
-def display_size(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(width, height) of the copy the browser gets: at most ``DISPLAY_WIDTH`` wide, same aspect."""
-    height, width = shape[:2]
-    factor = min(1.0, DISPLAY_WIDTH / width)
-    return max(1, round(width * factor)), max(1, round(height * factor))
-
-
 def display_copy(rgb: np.ndarray) -> tuple[np.ndarray, float]:
-    """The photo shrunk to ``display_size``, and the factor it was shrunk by."""
-    size = display_size(rgb.shape)
-    if size[0] == rgb.shape[1]:
-        return rgb, 1.0
-    small = Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS)
-    return np.asarray(small), size[0] / rgb.shape[1]
+    """The copy the browser gets, at most ``DISPLAY_WIDTH`` wide, and the factor it was shrunk by."""
+    small = shrink_to_width(rgb, DISPLAY_WIDTH)
+    return small, small.shape[1] / rgb.shape[1]
 
 
 def look_closer(readable: list[tuple[NamedImage, np.ndarray]]) -> int:

@@ -78,9 +78,10 @@ def _per_layer_number(name: str, key: str, lowest: int, top) -> share.Setting:
     def read(text: str) -> int:
         layer = st.session_state.get("fm_layer", DEFAULT_LAYER)  # the link's layer: read just before
         highest = top(layer_facts(layer).output_shape[2])
-        if not (text.isascii() and text.isdigit() and lowest <= int(text) <= highest):
-            raise ValueError(f"{text[:30]!r} is not a whole number from {lowest} to {highest} (on {layer})")
-        return int(text)
+        try:
+            return share.reads_whole_number(lowest, highest)(text)
+        except ValueError as err:
+            raise ValueError(f"{err} (on {layer})") from None
 
     return share.Setting(name, key, None, str, read)
 

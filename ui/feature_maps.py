@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-from PIL import Image
 
 from crystal.vision import render
 from crystal.vision.layer_maps import FeatureExtractor, network_input, strongest_channels, where_it_responds
@@ -102,8 +101,8 @@ def layer_view(
 def channel_overlay_jpeg(
     source_key: str, digest: str, layer: str, channel: int, _seen: np.ndarray, _channel_map: np.ndarray
 ) -> bytes:
-    """:func:`channel_overlay` as a JPEG."""
-    return render.to_jpeg_bytes(channel_overlay(_seen, _channel_map))
+    """The channel laid over the 224×224 network input (:func:`crystal.vision.render.overlay_peak`), as a JPEG."""
+    return render.to_jpeg_bytes(render.overlay_peak(_seen, _channel_map))
 
 
 def heatmap_figure(channel: np.ndarray, title: str) -> go.Figure:
@@ -131,16 +130,6 @@ def heatmap_figure(channel: np.ndarray, title: str) -> go.Figure:
     return figure
 
 
-def channel_overlay(seen: np.ndarray, channel: np.ndarray) -> np.ndarray:
-    """The channel, scaled so its strongest value is 1, laid over the 224×224 network input."""
-    peak = float(channel.max())
-    return render.overlay(seen, channel / peak if peak > 0 else np.zeros_like(channel))
-
-
 def preview(rgb: np.ndarray) -> bytes:
     """A JPEG small enough to send: a 40-megapixel upload is shown, never shipped, at full size."""
-    if rgb.shape[1] > PREVIEW_WIDTH:
-        height = max(1, round(rgb.shape[0] * PREVIEW_WIDTH / rgb.shape[1]))
-        small = Image.fromarray(rgb).resize((PREVIEW_WIDTH, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        rgb = np.asarray(small)
-    return render.to_jpeg_bytes(rgb)
+    return render.to_jpeg_bytes(render.shrink_to_width(rgb, PREVIEW_WIDTH))

@@ -1,6 +1,6 @@
 """Streamlit-side helpers for "What this filter looks for": pictures made on demand, and those shipped.
 
-A picture of what one VGG16 filter looks for takes 10-20 s on two cores (:mod:`crystal.vision.filters`),
+A picture of what one VGG16 filter looks for takes seconds on two cores (:mod:`crystal.vision.filters`),
 so the feature-map page makes it through the server's heavy-work queue, with a progress bar in the
 visitor's status element, and keeps it server-wide by weights source, layer and channel: the next
 visitor who enlarges the same channel sees it at once. The memory holds PNGs (about 40 KB each) in
@@ -60,7 +60,7 @@ def pictures_of(source_key: str, layer: str, channels: list[int], *, status=None
             found.update({key: memory().get(key) for key, png in found.items() if png is None})  # made meanwhile?
             missing = [key for key, png in found.items() if png is None]
             for done, key in enumerate(missing):
-                found[key] = _made(key, _progress_bar(status, done, len(missing)))
+                found[key] = _made(key, _progress_bar(status, layer, done, len(missing)))
                 memory().put(key, found[key])
             status.empty()
     return [found[key] for key in keys]
@@ -105,17 +105,19 @@ def _made(key: tuple[str, str, int], progress) -> bytes:
     return render.to_png_bytes(made.picture)
 
 
-def _progress_bar(status, before: int, pictures: int):
+def _progress_bar(status, layer: str, before: int, pictures: int):
     """A ``progress(done, steps)`` that draws picture ``before + 1`` of ``pictures`` as one bar in ``status``."""
-    bar = status.progress(before / pictures, text=_bar_text(before, pictures))
+    text = _bar_text(layer, before, pictures)
+    bar = status.progress(before / pictures, text=text)
 
     def progress(done: int, steps: int) -> None:
-        bar.progress((before + done / steps) / pictures, text=_bar_text(before, pictures))
+        bar.progress((before + done / steps) / pictures, text=text)
 
     return progress
 
 
-def _bar_text(before: int, pictures: int) -> str:
+def _bar_text(layer: str, before: int, pictures: int) -> str:
+    about = f"about {seconds_to_make(layer)} s"
     if pictures == 1:
-        return "Making the picture of what this filter looks for (10-20 s) ..."
-    return f"Making picture {before + 1} of {pictures} of what these filters look for (10-20 s each) ..."
+        return f"Making the picture of what this filter looks for ({about}) ..."
+    return f"Making picture {before + 1} of {pictures} of what these filters look for ({about} each) ..."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import streamlit as st
@@ -39,8 +40,9 @@ class NamedImage:
         if not self.file_name:
             object.__setattr__(self, "file_name", self.name)
 
-    @property
+    @cached_property
     def digest(self) -> str:
+        """The bytes' id, hashed once: uploads run to tens of megabytes and a run asks several times."""
         return photo_id(self.data)
 
 

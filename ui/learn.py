@@ -12,9 +12,10 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from crystal.learn.data import CLASSES, SIDE
+from crystal.learn.data import CLASSES, SIDE, a_shape
 from crystal.learn.describe import describe
-from crystal.learn.network import MAX_EPOCHS, Point, Run
+from crystal.learn.network import BATCH, MAX_EPOCHS, Point, Run
+from crystal.numbers import dims
 from crystal.vision.render import colorize, to_png_bytes
 from ui import site
 from ui.conv_inputs import LEARNED_KEY
@@ -51,7 +52,7 @@ def examples(run: Run, per_class: int = 12) -> None:
         st.image(
             to_png_bytes(_grey(strip, scale=3)),
             caption=f"{name}: {int((labels == label).sum())} pictures to learn from",
-            alt=f"{len(chosen)} of the training pictures of {name if name == 'line' else 'an ' + name}, side by side",
+            alt=f"{len(chosen)} training pictures of {a_shape(name)}, side by side",
         )
 
 
@@ -71,7 +72,7 @@ def train_controls(run: Run) -> None:
     """One step, one epoch, Play/Pause; Play trains an epoch per tick until paused or done."""
     playing = st.session_state.get(PLAYING_KEY, False)
     columns = st.columns(4)
-    if columns[0].button("One step", key="learn_step", disabled=run.finished, help="One batch of 32 pictures"):
+    if columns[0].button("One step", key="learn_step", disabled=run.finished, help=f"One batch of {BATCH} pictures"):
         run.step()
     if columns[1].button("One epoch", key="learn_epoch", disabled=run.finished, help="Every training picture once"):
         run.run_epoch()
@@ -97,7 +98,8 @@ def progress(run: Run, latest: Point, history: list[Point]) -> None:
     (``history`` starts with the untrained network)."""
     st.markdown(
         f"**Epoch {latest.epoch:.1f}** ({latest.steps} steps): loss {latest.loss:.3f}, right on "
-        f"**{100 * latest.accuracy:.0f} %** of the {len(run.test[1])} held-out pictures (chance: 33 %)."
+        f"**{100 * latest.accuracy:.0f} %** of the {len(run.test[1])} held-out pictures "
+        f"(chance: {100 / len(CLASSES):.0f} %)."
     )
     if len(history) < 2:
         st.info(
@@ -164,9 +166,9 @@ def verdict(run: Run, picture: np.ndarray) -> None:
     for index, (column, pooled) in enumerate(zip(st.columns(len(look.pooled)), look.pooled), start=1):
         column.image(
             to_png_bytes(_heat(pooled)),
-            caption=f"Kernel {index}, pooled 13×13",
+            caption=f"Kernel {index}, pooled {dims(pooled.shape)}",
             width="stretch",
-            alt=f"Kernel {index}'s map of your drawing after 2×2 max pooling, 13×13 values",
+            alt=f"Kernel {index}'s map of your drawing after 2×2 max pooling, {dims(pooled.shape)} values",
         )
     st.markdown(
         f"The {look.pooled.size} pooled numbers are flattened and weighed by the dense layer into one score "

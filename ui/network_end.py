@@ -17,9 +17,10 @@ from ui.matrix_editor import matrix_editor
 from ui.matrix_figures import heatmap
 
 SEED_KEY = "dropout_seed"
+RATE = share.number("rate", "dropout_rate", 0.0, 0.9, 0.5)
 SETTINGS = [
     share.switch("dropout", "dropout_training", False),
-    share.number("rate", "dropout_rate", 0.0, 0.9, 0.5),
+    RATE,
     share.whole_number("mask", SEED_KEY, 0, 10**9, 0),
     share.choice("weights", "dense_preset", list(presets.DENSE_PRESETS)),
 ]
@@ -84,7 +85,7 @@ def dropout_step(vector: np.ndarray) -> np.ndarray:
         return vector
     rate_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
     rate = rate_column.slider(
-        "Dropout rate: the chance that an entry is switched off", 0.0, 0.9, step=0.1, key="dropout_rate"
+        "Dropout rate: the chance that an entry is switched off", RATE.low, RATE.high, step=0.1, key=RATE.key
     )
     if button_column.button("New random mask", key="dropout_new", icon="🎲"):
         st.session_state[SEED_KEY] += 1

@@ -15,26 +15,28 @@ import streamlit as st
 
 from crystal import numbers
 from crystal.playground import ops, presets
-from ui import conv_inputs, network_end, share
+from ui import conv_inputs, network_end, share, site
 from ui.conv_steps import walkthrough
 from ui.matrix_figures import heatmap
 from ui.server import timing
 
 POOL_INPUTS = ("The result above", presets.POOL_EXAMPLE.name)
 POOL_MODES = {"max": "Max", "avg": "Average"}
+STRIDE = share.whole_number("stride", "conv_stride", 1, 4, 1)
+PADDING = share.whole_number("padding", "conv_padding", 0, 3, 1)
+WINDOW = share.whole_number("window", "conv_pool_size", 1, 4, 2)
+POOL_STRIDE = share.whole_number("pool_stride", "conv_pool_stride", 1, 4, 2)
 SETTINGS = [
     *conv_inputs.SETTINGS,
-    share.whole_number("stride", "conv_stride", 1, 4, 1),
-    share.whole_number("padding", "conv_padding", 0, 3, 1),
-    share.seed("step", "conv_walk_start", lambda text: share.whole_number("step", "", 1, 10_000, 0).read(text)),
+    STRIDE,
+    PADDING,
+    share.seed("step", "conv_walk_start", share.reads_whole_number(1, 10_000)),
     share.switch("relu", "conv_relu", True),
     share.choice("pool_input", "conv_pool_input", list(POOL_INPUTS)),
     share.choice("pooling", "conv_pool_mode", list(POOL_MODES)),
-    share.whole_number("window", "conv_pool_size", 1, 4, 2),
-    share.whole_number("pool_stride", "conv_pool_stride", 1, 4, 2),
-    share.seed(
-        "pool_step", "pool_walk_start", lambda text: share.whole_number("pool_step", "", 1, 10_000, 0).read(text)
-    ),
+    WINDOW,
+    POOL_STRIDE,
+    share.seed("pool_step", "pool_walk_start", share.reads_whole_number(1, 10_000)),
     *network_end.SETTINGS,
 ]
 """Everything a teacher sets up on the playground, as a share link carries it."""
@@ -50,7 +52,7 @@ def shared_now() -> dict[str, str]:
 def through_the_network(image: np.ndarray, kernel: np.ndarray) -> None:
     """Steps 1 to 7, each with its own settings. Streamlit reruns only this part when one of them
     changes, so the picture and kernel editors above are not rebuilt after every click."""
-    rerun_timing = timing.fragment_started("playground")
+    rerun_timing = timing.fragment_started(site.PLAYGROUND.timing)
     pooled = pooling_step(relu_step(convolution_step(image, kernel)))
     scores = network_end.dense_step(network_end.dropout_step(network_end.flatten_step(pooled)), pooled.shape)
     if scores is not None:
@@ -68,16 +70,16 @@ def convolution_step(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     stride_column, padding_column = st.columns(2)
     stride = stride_column.number_input(
         "Stride",
-        1,
-        4,
-        key="conv_stride",
+        STRIDE.low,
+        STRIDE.high,
+        key=STRIDE.key,
         help="How many cells the kernel moves at each step. 2 skips every other place and halves the output.",
     )
     padding = padding_column.number_input(
         "Zero padding",
-        0,
-        3,
-        key="conv_padding",
+        PADDING.low,
+        PADDING.high,
+        key=PADDING.key,
         help="Rings of zeros added around the picture, so the kernel can "
         "also sit on the edges. Padding 1 with a 3×3 kernel keeps the size unchanged.",
     )
@@ -180,13 +182,17 @@ def pooling_step(activated: np.ndarray) -> np.ndarray:
         help="Max keeps the strongest response in each block; average smooths them.",
     )
     size = size_column.number_input(
-        "Pooling window", 1, 4, key="conv_pool_size", help="The side of each block that becomes one number."
+        "Pooling window",
+        WINDOW.low,
+        WINDOW.high,
+        key=WINDOW.key,
+        help="The side of each block that becomes one number.",
     )
     stride = stride_column.number_input(
         "Pooling stride",
-        1,
-        4,
-        key="conv_pool_stride",
+        POOL_STRIDE.low,
+        POOL_STRIDE.high,
+        key=POOL_STRIDE.key,
         help="How far the pooling window moves; equal to the window for no overlap.",
     )
     grid = activated if pool_input == POOL_INPUTS[0] else presets.POOL_EXAMPLE.values

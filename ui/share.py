@@ -42,13 +42,16 @@ class Setting:
     widget that shows it, its ``default``, and how its value is written to text and read back
     (``read`` raises ValueError on anything it cannot use). A setting without ``write`` is only read
     from the address, to seed the page (a typed grid's starting cells): the page writes what it
-    shows now itself, through :func:`current`'s ``extra``."""
+    shows now itself, through :func:`current`'s ``extra``. A number's ``low`` and ``high`` are its
+    widget's too, so the page and the address agree on what a value may be."""
 
     name: str
     key: str
     default: Any
     write: Callable[[Any], str] | None
     read: Callable[[str], Any]
+    low: Any = None
+    high: Any = None
 
 
 def seed(name: str, key: str, read: Callable[[str], Any]) -> Setting:
@@ -58,7 +61,11 @@ def seed(name: str, key: str, read: Callable[[str], Any]) -> Setting:
 
 def choice(name: str, key: str, options: list, default: Any = None) -> Setting:
     """A setting that is one of ``options`` (written as its text)."""
-    default = options[0] if default is None else default
+    return Setting(name, key, options[0] if default is None else default, str, reads_choice(options))
+
+
+def reads_choice(options: list) -> Callable[[str], Any]:
+    """How a :func:`choice` reads one of ``options`` from its text."""
     by_text = {str(option): option for option in options}
 
     def read(text: str) -> Any:
@@ -66,7 +73,7 @@ def choice(name: str, key: str, options: list, default: Any = None) -> Setting:
             raise ValueError(f"{text[:30]!r} is not one of the choices")
         return by_text[text]
 
-    return Setting(name, key, default, str, read)
+    return read
 
 
 def several(name: str, key: str, options: list[str], default: list[str]) -> Setting:
@@ -85,13 +92,18 @@ def several(name: str, key: str, options: list[str], default: list[str]) -> Sett
 
 def whole_number(name: str, key: str, low: int, high: int, default: int) -> Setting:
     """A setting that is a whole number from ``low`` to ``high``."""
+    return Setting(name, key, default, str, reads_whole_number(low, high), low, high)
+
+
+def reads_whole_number(low: int, high: int) -> Callable[[str], int]:
+    """How a :func:`whole_number` reads its text: ASCII digits only, from ``low`` to ``high``."""
 
     def read(text: str) -> int:
         if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()) or not low <= int(text) <= high:
             raise ValueError(f"{text[:30]!r} is not a whole number from {low} to {high}")
         return int(text)
 
-    return Setting(name, key, default, str, read)
+    return read
 
 
 def number(name: str, key: str, low: float, high: float, default: float) -> Setting:
@@ -106,12 +118,12 @@ def number(name: str, key: str, low: float, high: float, default: float) -> Sett
             raise ValueError(f"{text[:30]!r} is not from {low:g} to {high:g}")
         return value
 
-    return Setting(name, key, default, lambda value: f"{value:g}", read)
+    return Setting(name, key, default, lambda value: f"{value:g}", read, low, high)
 
 
 def switch(name: str, key: str, default: bool) -> Setting:
     """A setting that is on (1) or off (0)."""
-    return Setting(name, key, default, lambda on: "1" if on else "0", lambda text: _switch(text))
+    return Setting(name, key, default, lambda on: "1" if on else "0", _switch)
 
 
 def _switch(text: str) -> bool:
@@ -205,18 +217,20 @@ def _app_root(path: str, page: Page) -> str:
 def qr_png(text: str) -> bytes:
     """A QR code of ``text`` as a PNG, the smallest version that holds it (error correction raised
     as far as that version allows)."""
-    import segno
-
     out = io.BytesIO()
-    segno.make(text, error="l", boost_error=True, micro=False).save(out, kind="png", scale=QR_SCALE, border=4)
+    _qr(text).save(out, kind="png", scale=QR_SCALE, border=4)
     return out.getvalue()
 
 
 def qr_version(text: str) -> int:
     """The QR version (1 to 40: 21 to 177 modules a side) :func:`qr_png` makes for ``text``."""
+    return _qr(text).version
+
+
+def _qr(text: str):
     import segno
 
-    return segno.make(text, error="l", boost_error=True, micro=False).version
+    return segno.make(text, error="l", boost_error=True, micro=False)
 
 
 def share_button(page: Page, params: Callable[[], Mapping[str, str]]) -> None:

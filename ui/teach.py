@@ -15,14 +15,15 @@ import pandas as pd
 import streamlit as st
 
 from crystal.labels import LABEL_TEXT, LABELS
+from crystal.model import card as cards
 from crystal.model.adapt import LocalPhoto, adapt, changed_verdicts, split
 from crystal.model.predict import CrystalModel, Prediction, Verdict
 from crystal.model.store import ModelData, ModelFileError, model_zip, read_model
 from crystal.model.verdict import SURE_WORDS, results_csv
 from crystal.numbers import chance_text
-from crystal.vision.images import EXTENSIONS
+from crystal.vision.images import EXTENSIONS, photo_id
 from ui import crystal_check
-from ui.image_input import NamedImage, decode, photo_id
+from ui.image_input import NamedImage, decode
 from ui.server import heavy_work
 
 EXPLAINED = (
@@ -198,7 +199,7 @@ def sorted_uploads(state: Teaching, shipped: CrystalModel) -> None:
 def adapt_button(state: Teaching) -> None:
     """'Adapt to my photos', what adapting changed on the user's photos, the download, and going back."""
     counts = {label: sum(p.label == label for p in state.photos.values()) for label in LABELS}
-    st.markdown(f"**Your labelled photos:** {counts[LABELS[0]]} with crystals, {counts[LABELS[1]]} without.")
+    st.markdown(f"**Your labelled photos:** {cards.with_and_without(counts)}.")
     left, right = st.columns(2)
     if left.button("Adapt to my photos", icon="🎓", disabled=not state.photos, type="primary"):
         spinner = st.spinner(f"Re-fitting the model with your {len(state.photos)} photos, and testing it on each ...")
@@ -228,8 +229,7 @@ def what_adapting_changed(model: CrystalModel) -> None:
     st.markdown(
         f"**What adapting changed, on your {mine.n} photos.** The shipped model got **{base.correct} of {base.n}** "
         f"right. Each of your photos judged by a model adapted *without it* (so it cannot simply remember it): "
-        f"**{mine.correct} of {mine.n}** right (95 % interval {round(100 * mine.interval[0])}–"
-        f"{round(100 * mine.interval[1])} %). _A few photos give only a rough figure: the more you label, the surer._"
+        f"**{mine.words()}** right. _A few photos give only a rough figure: the more you label, the surer._"
     )
     changed = changed_verdicts(adapted, model.threshold)
     if not changed:
@@ -241,17 +241,16 @@ def what_adapting_changed(model: CrystalModel) -> None:
             {
                 "Photo": [photo.photo for photo in changed],
                 "Your label": [LABEL_TEXT[photo.label] for photo in changed],
-                "Shipped model": [_verdict_text(photo.p_crystal_base, model.threshold) for photo in changed],
-                "Adapted, without it": [_verdict_text(photo.p_crystal_held_out, model.threshold) for photo in changed],
+                "Shipped model": [_verdict_text(photo.p_crystal_base, model) for photo in changed],
+                "Adapted, without it": [_verdict_text(photo.p_crystal_held_out, model) for photo in changed],
             }
         ),
         hide_index=True,
     )
 
 
-def _verdict_text(p_crystal: float, threshold: float) -> str:
-    label = LABELS[0] if p_crystal >= threshold else LABELS[1]
-    return f"{LABEL_TEXT[label]} ({chance_text(p_crystal)})"
+def _verdict_text(p_crystal: float, model: CrystalModel) -> str:
+    return f"{LABEL_TEXT[model.label(p_crystal)]} ({chance_text(p_crystal)})"
 
 
 def continue_from_zip(state: Teaching) -> None:

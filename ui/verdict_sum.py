@@ -16,7 +16,7 @@ from crystal.model.features import LAYER
 from crystal.model.predict import CrystalModel, Prediction
 from crystal.model.verdict import added_up
 from crystal.numbers import format_number
-from crystal.vision.render import overlay, to_jpeg_bytes, to_png_bytes
+from crystal.vision.render import overlay_peak, to_jpeg_bytes, to_png_bytes
 from ui import filter_pictures, site
 from ui.image_input import FOCUS_KEY, HANDOFF_KEY, NamedImage
 
@@ -31,10 +31,11 @@ def how_it_added_up(prediction: Prediction, model: CrystalModel, name: str) -> N
     st.markdown(
         "The model's last step is the playground's **dense** layer with a single score. VGG16 (up to its layer "
         f"`{LAYER}`) describes the drop with **{contributions.size} features**: for each, how strongly its pattern "
-        "shows in the 10 most telling patches of the drop, measured against the training photos (0 is their "
-        "average). Each feature's value is multiplied by its **weight**, learned from the training photos, and "
-        "the products and a **bias** add up to the score. A last step, learned from photos the model never saw, "
-        "turns the score into an honest chance (its *calibration*). These features pushed this verdict most:"
+        f"shows in the {model.card.settings.top_k} most telling patches of the drop, measured against the training "
+        "photos (0 is their average). Each feature's value is multiplied by its **weight**, learned from the "
+        "training photos, and the products and a **bias** add up to the score. A last step, learned from photos "
+        "the model never saw, turns the score into an honest chance (its *calibration*). These features pushed "
+        "this verdict most:"
     )
     st.dataframe(
         pd.DataFrame(
@@ -52,9 +53,9 @@ def how_it_added_up(prediction: Prediction, model: CrystalModel, name: str) -> N
     lines = added_up(contributions, model.weights.bias, shown, model.weights.calibration)
     st.code("\n".join(lines), language=None, wrap_lines=True)
     st.caption(
-        "The calibration shrinks the score: trained on 16 photos, the raw score is far surer than the model has any "
-        "right to be. One score through 1 / (1 + exp(−score)) is the playground's softmax in disguise: softmax over "
-        "two scores, this one for *crystal* and 0 for *no crystal*."
+        f"The calibration shrinks the score: trained on {model.data.training.photos} photos, the raw score is far "
+        "surer than the model has any right to be. One score through 1 / (1 + exp(−score)) is the playground's "
+        "softmax in disguise: softmax over two scores, this one for *crystal* and 0 for *no crystal*."
     )
     st.markdown(
         "**What those features saw**, on the drop as the model saw it (grey, contrast-normalised, "
@@ -63,11 +64,9 @@ def how_it_added_up(prediction: Prediction, model: CrystalModel, name: str) -> N
     )
     grey = np.repeat(prediction.view[..., None], 3, axis=2)
     for column, channel in zip(st.columns(len(shown)), shown):
-        feature_map = prediction.feature_maps[channel]
-        peak = float(feature_map.max())
         way = "towards" if contributions[channel] > 0 else "away from"
         column.image(
-            to_jpeg_bytes(overlay(grey, feature_map / peak if peak > 0 else feature_map)),
+            to_jpeg_bytes(overlay_peak(grey, prediction.feature_maps[channel])),
             caption=f"#{channel}: {format_number(contributions[channel], decimals=2)}",
             alt=f"Where feature {LAYER} #{channel}, which pushed the verdict {way} crystal, responds on the drop",
             width="stretch",

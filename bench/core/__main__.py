@@ -3,8 +3,10 @@
 Figures are medians over repeats, each next to a baseline measured in the same run, so the ratios
 hold on whatever machine runs them. Sections: conv (the playground's numerics), features (VGG16
 feature maps), crystal (verdicts and a plate of 96), adapt (teaching it a lab's photos on the
-page), learn (the tiny CNN's training steps), filters (a picture of what one filter looks
-for, per block), training (a training from scratch and cached).
+page), nested (the nested leave-one-out of a training with a lab's folder), calibration (Brier
+score, log-loss and wrong-but-very-sure verdicts, before and after calibrating), learn (the tiny
+CNN's training steps), filters (a picture of what one filter looks for, per block), training (a
+training from scratch and cached).
 Page-level timings live in ``python -m bench pages``.
 """
 

@@ -66,7 +66,7 @@ def run(repeats: int) -> Iterator[Measurement]:
     per_photo = _plate_seconds() / PLATE
     single = plain["1155x866 sample drop"]
     yield Measurement(
-        f"plate of {PLATE} drops (crystal.predict FOLDER), per photo",
+        f"plate of {PLATE} drops (python -m crystal predict FOLDER), per photo",
         per_photo,
         "s",
         note=f"{per_photo / unit:.1f} plain passes; one verdict alone: {single / unit:.1f}",

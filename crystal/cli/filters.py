@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=filter_pictures.FOLDER, help="folder to write (default: %(default)s)"
     )
-    parser.add_argument("--count", type=int, default=filter_pictures.COUNT, help="channels each way (default: 24)")
+    parser.add_argument(
+        "--count", type=int, default=filter_pictures.COUNT, help="channels each way (default: %(default)s)"
+    )
     parser.add_argument("--model", type=Path, default=None, help="model folder or .zip (default: the shipped model)")
     args = parser.parse_args(argv)
     if args.count < 1:

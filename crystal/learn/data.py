@@ -21,6 +21,15 @@ CLASSES = ("X", "O", "line")
 _DRAW_SCALE = 4  # drawn at 112x112 and shrunk, so strokes come out smooth
 
 
+def a_shape(name: str) -> str:
+    """A class's name with its article, as a sentence says it.
+
+    >>> a_shape("X"), a_shape("line")
+    ('an X', 'a line')
+    """
+    return f"{'an' if name in ('X', 'O') else 'a'} {name}"
+
+
 def make_examples(per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``per_class`` pictures of each class, (n, 28, 28) float32 in [0, 1] (1 is ink), and their labels."""
     rng = np.random.default_rng(seed)

@@ -125,14 +125,15 @@ def adapt(base: ModelData, local: Sequence[LocalPhoto]) -> Adapted:
     truth = np.array([photo.label == CRYSTAL for photo in local])
     held_out_scores = np.array([_held_out_score(base, local, i, c) for i in range(len(local))])
     calibration, held_out_p = _calibrated(base.card, held_out_scores, truth)
-    head = replace(fit(training_set(base, local), c), calibration=calibration.calibration())
+    training = training_set(base, local)
+    head = replace(fit(training, c), calibration=calibration.calibration())
     base_p = np.array([base.weights.p_crystal(_prediction_rows(photo)) for photo in local])
     appearance = np.concatenate([base.appearance, np.stack([photo.appearance for photo in local])])
     card = adapted_card(base.card, local, c, held_out_p, base_p, calibration, Familiarity.fit(appearance))
     model = ModelData(
         head,
         card,
-        training_set(base, local),
+        training,
         [*base.photo_sha256, *(photo.sha256 for photo in local)],
         appearance,
         np.r_[base.local, np.ones(len(local), bool)],

@@ -292,6 +292,15 @@ ROBUSTNESS_COLUMNS = (
 )
 
 
+def with_and_without(counts: dict[str, int]) -> str:
+    """``"6 with crystals, 10 without"`` for a count per label.
+
+    >>> with_and_without({"crystal": 6, "no_crystal": 10})
+    '6 with crystals, 10 without'
+    """
+    return f"{counts.get(LABELS[0], 0)} with crystals, {counts.get(LABELS[1], 0)} without"
+
+
 def summary(card: ModelCard) -> list[str]:
     """Five lines for someone in a hurry: what it learned from, how often it was right on photos it
     never saw, what its chances mean, when it says 'unfamiliar', and what to do about another lab."""
@@ -301,7 +310,7 @@ def summary(card: ModelCard) -> list[str]:
     )
     return [
         f"- **Learned from** {sum(counts.values())} labelled drop photos of one lab's imager "
-        f"({counts.get(LABELS[0], 0)} with crystals, {counts.get(LABELS[1], 0)} without).",
+        f"({with_and_without(counts)}).",
         f"- **Right on {loo.words()}** photos it had not seen (leave-one-out)" + (f"; {other}." if other else "."),
         "- **Its chances are calibrated**: of the photos it gives 80 %, about 80 % should hold a crystal. With so "
         "few photos they stay away from 0 % and 100 %, as they should.",
@@ -317,8 +326,8 @@ def describe_card(card: ModelCard) -> str:
     confusion = loo.confusion
     lines = [*summary(card), "", f"**How it works.** {card.method.summary}", ""]
     lines += [
-        f"**Trained on.** {sum(counts.values())} labelled photos of drops ({counts.get(LABELS[0], 0)} with "
-        f"crystals, {counts.get(LABELS[1], 0)} without), from {card.data.source}.",
+        f"**Trained on.** {sum(counts.values())} labelled photos of drops ({with_and_without(counts)}), "
+        f"from {card.data.source}.",
         "",
         f"**Tested on photos it had not seen.** Leave-one-out: each photo was judged by a model trained on the other "
         f"{loo.figure.n - 1}, which never saw it. It judged **{loo.figure.words()}** correctly: {confusion[0][0]} of "
@@ -348,10 +357,9 @@ def describe_card(card: ModelCard) -> str:
         adapted = card.adapted
         lines += [
             "",
-            f"**Taught with {adapted.leave_one_out.n} of your photos** ({adapted.counts.get(LABELS[0], 0)} with "
-            f"crystals, {adapted.counts.get(LABELS[1], 0)} without; each counts as much as {adapted.weight_each:g} of "
-            "its original photos). Each of your photos judged by a model taught without it: "
-            f"**{adapted.leave_one_out.words()}** right; the shipped model got "
+            f"**Taught with {adapted.leave_one_out.n} of your photos** ({with_and_without(adapted.counts)}; each "
+            f"counts as much as {adapted.weight_each:g} of its original photos). Each of your photos judged by a "
+            f"model taught without it: **{adapted.leave_one_out.words()}** right; the shipped model got "
             f"{adapted.base_model_on_the_same_photos.words()} right on the same photos.",
         ]
     unfamiliar = card.unfamiliar

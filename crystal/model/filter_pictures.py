@@ -2,7 +2,7 @@
 
 The crystal check names the features that pushed a verdict ("feature #440 pushed towards crystal");
 each is a channel of the backbone's :data:`~crystal.model.features.LAYER`, and
-:func:`crystal.vision.filters.visualise` can show what it looks for. A picture takes 10-20 s on a
+:func:`crystal.vision.filters.visualise` can show what it looks for. A picture takes about 8 s on a
 2-core server, too long to wait for beside a verdict, so the pictures of the channels the shipped
 head weighs most, either way, are made by ``python -m crystal filters`` and kept in
 ``models/crystal/filters/`` as small grey PNGs (the crystal model's backbone is shown grey photos).
@@ -24,11 +24,11 @@ import numpy as np
 
 from crystal.model.features import LAYER
 from crystal.model.store import DEFAULT_MODEL_DIR
+from crystal.vision.filters import SIZE  # noqa: F401 (the shipped pictures are made at this size)
 
 FOLDER = DEFAULT_MODEL_DIR / "filters"
 COUNT = 24  # channels each way: the largest weights towards "crystal", and the largest against
-SIZE = 128
-SEED = 0
+SEED = 0  # the shipped pictures' seed; their size is visualise's own SIZE
 
 
 def weighed_most(kernel: np.ndarray, count: int = COUNT) -> tuple[list[int], list[int]]:

@@ -59,12 +59,6 @@ class FilterPicture:
     activations: np.ndarray  # (steps,) float32: the channel's mean activation at each step, as it climbed
     seed: int
 
-    @property
-    def silent(self) -> bool:
-        """Whether the channel never responded while its picture was made: then the picture is still
-        the grey noise it started from. Many channels of the HED kernels answer almost nothing."""
-        return not bool(self.activations.max() > 0)
-
 
 def visualise(
     backbone,

@@ -118,6 +118,27 @@ def overlay(rgb: np.ndarray, heat: np.ndarray, alpha: float = 0.45, cmap: str = 
     return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
 
 
+def overlay_peak(rgb: np.ndarray, heat: np.ndarray) -> np.ndarray:
+    """:func:`overlay` of a map scaled so its strongest value is 1: where a channel responds most,
+    whatever its units (a map that never responds stays unlit)."""
+    heat = np.asarray(heat, dtype=np.float32)
+    peak = float(heat.max())
+    return overlay(rgb, heat / peak if peak > 0 else np.zeros_like(heat))
+
+
+def shrink_to_width(rgb: np.ndarray, width: int) -> np.ndarray:
+    """``rgb`` at most ``width`` pixels wide, its aspect kept (Lanczos): what a page sends of a
+    photo, never a 40-megapixel original.
+
+    >>> shrink_to_width(np.zeros((300, 400, 3), np.uint8), 200).shape
+    (150, 200, 3)
+    """
+    if rgb.shape[1] <= width:
+        return rgb
+    height = max(1, round(rgb.shape[0] * width / rgb.shape[1]))
+    return np.asarray(Image.fromarray(rgb).resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0))
+
+
 def outline(
     rgb: np.ndarray, box: tuple[float, float, float, float], colour=(46, 204, 113), width: int = 3
 ) -> np.ndarray:

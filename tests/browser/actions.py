@@ -6,6 +6,8 @@ Every action waits until the app has answered, so a test reads the page as the v
 import re
 import time
 
+from bench.chromium import pick_radio  # noqa: F401 (the tests' name for it)
+
 from .conftest import wait_for_idle
 
 CELL_WIDTH = 50  # ui/matrix_editor.py gives every column 50 px unless told otherwise
@@ -62,11 +64,6 @@ def set_number(page, label: str, value: int) -> None:
     box = page.get_by_role("spinbutton", name=label)
     box.fill(str(value))
     box.press("Enter")
-    wait_for_idle(page)
-
-
-def pick_radio(page, group: str, option: str) -> None:
-    page.get_by_test_id("stRadio").filter(has_text=group).get_by_text(option, exact=True).click()
     wait_for_idle(page)
 
 

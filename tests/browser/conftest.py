@@ -8,28 +8,17 @@ where ``.ci/run`` installs it.
 from __future__ import annotations
 
 import os
-import shutil
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from bench.app_server import serve
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE, wait_for_idle  # noqa: F401 (the tests' names)
 
 from ..conftest import ROOT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 # Streamlit's own chatter that says nothing about the app: favicon fetches, and the browser's echo of
 # failed requests (those are checked one by one in ``page.failed_requests``, with their URLs).
 IGNORED_CONSOLE = ("favicon", "Failed to load resource")
@@ -118,34 +107,6 @@ def save_screenshot(tab, name: str) -> None:
     tab.set_viewport_size({"width": tab.viewport_size["width"], "height": max(1000, min(height, 12_000))})
     tab.wait_for_timeout(500)
     tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
-PAGE_STATE = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-    return [app?.getAttribute('data-test-script-state'), app?.getAttribute('data-test-connection-state'),
-            charts.every(chart => chart.querySelector('.main-svg')) && [...document.images].every(i => i.complete)
-                && !document.querySelector('[data-testid="stSkeleton"]'),
-            document.body.innerHTML.length];
-}"""
-
-
-def wait_for_idle(tab, timeout: float = 120, quiet: float = 0.8) -> None:
-    """Wait until the app is connected, no script runs, every chart and image is drawn, no element
-    is still a loading placeholder (on a cold server the grids and charts load their code seconds
-    after the run ends), and the page has not changed for ``quiet`` seconds. A single 'not running'
-    is not enough: the browser may still be drawing what the run sent, and a click's rerun may not
-    have started yet."""
-    deadline = time.monotonic() + timeout
-    last, quiet_since = None, time.monotonic()
-    while time.monotonic() < deadline:
-        state = tab.evaluate(PAGE_STATE)
-        if state != last:
-            last, quiet_since = state, time.monotonic()
-        elif state[:3] == ["notRunning", "CONNECTED", True] and time.monotonic() - quiet_since >= quiet:
-            return
-        tab.wait_for_timeout(100)
-    raise TimeoutError(f"the page did not settle within {timeout:.0f} s (last state {last})")
 
 
 def open_page(tab, path: str = "") -> None:

@@ -19,7 +19,7 @@ the playground waited seconds behind other visitors' housekeeping:
 - A walk over every imported module for changed source, turned off in ``.streamlit/config.toml``
   (``server.fileWatcherType``).
 
-The README's section "A whole class at once" has the measurements.
+``docs/serving-a-class.md`` and ``docs/performance.md`` have the measurements.
 """
 
 from __future__ import annotations
