@@ -27,11 +27,9 @@ apart. Train it and watch its kernels turn from noise into stroke and edge detec
 )
 
 seed_column, reset_column = st.columns([1, 3], vertical_alignment="bottom")
-seed = seed_column.number_input(
+seed = SEED.widget(
+    seed_column.number_input,
     "Seed",
-    SEED.low,
-    SEED.high,
-    key=SEED.key,
     help="The same seed makes the same pictures and the same random start: a run can be replayed.",
 )
 if reset_column.button("Reset to random kernels", key="learn_reset", icon="🎲"):

@@ -155,7 +155,7 @@ def _picture_from_preset() -> np.ndarray | None:
     if name == presets.RANDOM_NAME:
         st.caption(presets.RANDOM_DESCRIPTION)
         size_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-        size = size_column.slider("Size", RANDOM_SIZE.low, RANDOM_SIZE.high, key=RANDOM_SIZE.key)
+        size = RANDOM_SIZE.widget(size_column.slider, "Size")
         if button_column.button("New numbers", key="conv_random_new"):
             st.session_state.conv_random_seed += 1
         seed = st.session_state.conv_random_seed
@@ -171,8 +171,8 @@ def _picture_from_preset() -> np.ndarray | None:
 
 def _picture_typed() -> np.ndarray | None:
     rows_column, cols_column = st.columns(2)
-    rows = rows_column.number_input("Rows", ROWS.low, ROWS.high, key=ROWS.key)
-    cols = cols_column.number_input("Columns", COLUMNS.low, COLUMNS.high, key=COLUMNS.key)
+    rows = ROWS.widget(rows_column.number_input, "Rows")
+    cols = COLUMNS.widget(cols_column.number_input, "Columns")
     st.caption("Every cell starts at 0: click one and type a number (like 2, −1.5 or 1/9).")
     start = _starting(np.zeros((rows, cols)), "conv_typed_cells")
     edited = matrix_editor(
@@ -185,11 +185,9 @@ def _picture_typed() -> np.ndarray | None:
 
 
 def _picture_drawn() -> np.ndarray | None:
-    n = st.slider(
+    n = DRAWN_GRID.widget(
+        st.slider,
         "Grid size (cells per side)",
-        DRAWN_GRID.low,
-        DRAWN_GRID.high,
-        key=DRAWN_GRID.key,
         help="The drawing is cut into this many rows and columns; each cell gets the share of it "
         "covered by ink, from 0 (paper) to 1 (fully inked).",
     )

@@ -84,9 +84,7 @@ def dropout_step(vector: np.ndarray) -> np.ndarray:
         )
         return vector
     rate_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-    rate = rate_column.slider(
-        "Dropout rate: the chance that an entry is switched off", RATE.low, RATE.high, step=0.1, key=RATE.key
-    )
+    rate = RATE.widget(rate_column.slider, "Dropout rate: the chance that an entry is switched off", step=0.1)
     if button_column.button("New random mask", key="dropout_new", icon="🎲"):
         st.session_state[SEED_KEY] += 1
     seed = st.session_state[SEED_KEY]

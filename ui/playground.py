@@ -68,18 +68,14 @@ def dims(grid: np.ndarray) -> str:
 def convolution_step(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     st.header("1 · Convolution")
     stride_column, padding_column = st.columns(2)
-    stride = stride_column.number_input(
+    stride = STRIDE.widget(
+        stride_column.number_input,
         "Stride",
-        STRIDE.low,
-        STRIDE.high,
-        key=STRIDE.key,
         help="How many cells the kernel moves at each step. 2 skips every other place and halves the output.",
     )
-    padding = padding_column.number_input(
+    padding = PADDING.widget(
+        padding_column.number_input,
         "Zero padding",
-        PADDING.low,
-        PADDING.high,
-        key=PADDING.key,
         help="Rings of zeros added around the picture, so the kernel can "
         "also sit on the edges. Padding 1 with a 3×3 kernel keeps the size unchanged.",
     )
@@ -181,18 +177,14 @@ def pooling_step(activated: np.ndarray) -> np.ndarray:
         format_func=POOL_MODES.get,
         help="Max keeps the strongest response in each block; average smooths them.",
     )
-    size = size_column.number_input(
+    size = WINDOW.widget(
+        size_column.number_input,
         "Pooling window",
-        WINDOW.low,
-        WINDOW.high,
-        key=WINDOW.key,
         help="The side of each block that becomes one number.",
     )
-    stride = stride_column.number_input(
+    stride = POOL_STRIDE.widget(
+        stride_column.number_input,
         "Pooling stride",
-        POOL_STRIDE.low,
-        POOL_STRIDE.high,
-        key=POOL_STRIDE.key,
         help="How far the pooling window moves; equal to the window for no overlap.",
     )
     grid = activated if pool_input == POOL_INPUTS[0] else presets.POOL_EXAMPLE.values

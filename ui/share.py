@@ -53,6 +53,11 @@ class Setting:
     low: Any = None
     high: Any = None
 
+    def widget(self, make: Callable[..., Any], label: str, **kwargs) -> Any:
+        """This setting's widget, made by ``make`` (a number input or slider, from any container),
+        within the setting's bounds and under its key: ``STRIDE.widget(column.number_input, "Stride")``."""
+        return make(label, self.low, self.high, key=self.key, **kwargs)
+
 
 def seed(name: str, key: str, read: Callable[[str], Any]) -> Setting:
     """A setting only read from the address (its default None), see :class:`Setting`."""
