@@ -26,7 +26,7 @@ network trains). Change anything below and step through it.
 """
 )
 
-picture_column, kernel_column = st.columns([3, 2], gap="large")
+picture_column, kernel_column = conv_inputs.input_columns()
 with picture_column:
     st.subheader("The picture")
     image = conv_inputs.choose_picture()

@@ -20,12 +20,15 @@ from crystal.playground import presets
 from crystal.playground.matrix_input import grid_from_text, grid_to_text
 from ui import share
 from ui.drawing_pad import drawn_grid
-from ui.matrix_editor import matrix_editor
+from ui.matrix_editor import COLUMN_WIDTH, matrix_editor
 
 LEARNED_KEY = "learned_kernels"  # name -> 3x3 kernel, put here by the kernel-learning page (ui.learn)
 LARGEST_GRID, LARGEST_KERNEL = 28, 7
 SOURCES = ("Preset", "Type your own", "Draw")
 OWN_KERNEL = presets.OWN_KERNEL_NAME
+CELL_PIXELS = COLUMN_WIDTH  # a table's column; its row numbers take about one more
+SIDE_BY_SIDE_PIXELS = 530  # two columns' room on a 1024-pixel screen with the sidebar open
+DRAWING_PAD_PIXELS = 280
 
 
 def _kernel_name(name: str) -> str:
@@ -44,6 +47,7 @@ RANDOM_SIZE = share.whole_number("size", "conv_random_size", 3, LARGEST_GRID, 6)
 ROWS = share.whole_number("rows", "conv_rows", 1, LARGEST_GRID, 5)
 COLUMNS = share.whole_number("cols", "conv_cols", 1, LARGEST_GRID, 5)
 DRAWN_GRID = share.whole_number("grid", "conv_grid", 5, LARGEST_GRID, 10)
+KERNEL_SIZE = share.whole_number("ksize", "conv_kernel_size", 1, LARGEST_KERNEL, 3)
 SETTINGS = [
     share.choice("picture", "conv_source", list(SOURCES)),
     share.choice("preset", "conv_image_preset", list(presets.IMAGE_NAMES)),
@@ -56,10 +60,44 @@ SETTINGS = [
     share.Setting(
         "kernel", "conv_kernel", presets.KERNEL_NAMES[0], _kernel_name, share.reads_choice(list(presets.KERNEL_NAMES))
     ),
-    share.whole_number("ksize", "conv_kernel_size", 1, LARGEST_KERNEL, 3),
+    KERNEL_SIZE,
     share.seed("kcells", "conv_kernel_start", lambda text: _grid_text(text, LARGEST_KERNEL, "kernel")),
 ]
 """What the inputs share: the source and its settings, and typed (or drawn, or edited) cells."""
+
+
+def input_columns() -> tuple:
+    """Where the picture and the kernel go: side by side, each as wide as its table, when both tables
+    fit on a 1024-pixel projector with the sidebar open; otherwise the picture above the kernel, so
+    that no table is cut at its column's edge."""
+    picture, kernel = (CELL_PIXELS * (columns + 1) for columns in (_picture_columns(), _kernel_columns()))
+    if picture + kernel <= SIDE_BY_SIDE_PIXELS:
+        return st.columns([picture, kernel], gap="medium")
+    return st.container(), st.container()
+
+
+def _picture_columns() -> int:
+    """How many columns the picture about to be shown has, from its widgets' values."""
+    state = st.session_state
+    source = state.get("conv_source", SOURCES[0])
+    if source == "Type your own":
+        return state.get(COLUMNS.key, COLUMNS.default)
+    if source == "Draw":
+        return DRAWING_PAD_PIXELS // CELL_PIXELS  # the pad, whatever its grid
+    name = state.get("conv_image_preset", presets.IMAGE_NAMES[0])
+    if name == presets.RANDOM_NAME:
+        return state.get(RANDOM_SIZE.key, RANDOM_SIZE.default)
+    return presets.IMAGES[name].values.shape[1]
+
+
+def _kernel_columns() -> int:
+    """How many columns the kernel about to be shown has, from its widgets' values."""
+    name = st.session_state.get("conv_kernel", presets.KERNEL_NAMES[0])
+    if name in presets.KERNELS:
+        return presets.KERNELS[name].values.shape[1]
+    if name == OWN_KERNEL:
+        return st.session_state.get(KERNEL_SIZE.key, KERNEL_SIZE.default)
+    return 3  # a learned kernel
 
 
 def choose_picture() -> np.ndarray | None:
@@ -81,7 +119,7 @@ def choose_kernel() -> np.ndarray | None:
     if shared:  # a shared link's typed or edited kernel: your own kernel, starting from it
         st.session_state["conv_kernel_cells"] = grid_from_text(shared, max_side=LARGEST_KERNEL)
         st.session_state["conv_kernel"] = OWN_KERNEL
-        st.session_state["conv_kernel_size"] = st.session_state["conv_kernel_cells"].shape[0]
+        st.session_state[KERNEL_SIZE.key] = st.session_state["conv_kernel_cells"].shape[0]
     name = st.selectbox(
         "Kernel",
         [*presets.KERNEL_NAMES, *learned],
@@ -92,7 +130,7 @@ def choose_kernel() -> np.ndarray | None:
         st.caption("A kernel the tiny CNN learned by itself, from random numbers (page *Kernels that learn*).")
         start, cells_key = learned[name], f"conv_kernel_cells_{name}"
     elif name == OWN_KERNEL:
-        size = st.slider("Kernel size", 1, LARGEST_KERNEL, key="conv_kernel_size")
+        size = KERNEL_SIZE.widget(st.slider, "Kernel size")
         st.caption(presets.OWN_KERNEL_DESCRIPTION)
         start = _starting(presets.identity_kernel(size), "conv_kernel_cells")
         cells_key = f"conv_kernel_cells_own_{size}_{_digest(start)}"
@@ -191,7 +229,7 @@ def _picture_drawn() -> np.ndarray | None:
         help="The drawing is cut into this many rows and columns; each cell gets the share of it "
         "covered by ink, from 0 (paper) to 1 (fully inked).",
     )
-    grid = drawn_grid("conv_canvas", n, size=280, stroke=24)
+    grid = drawn_grid("conv_canvas", n, size=DRAWING_PAD_PIXELS, stroke=24)
     if grid is None:
         st.info(
             "Draw something on the white square with the mouse (a digit works well), and it becomes "

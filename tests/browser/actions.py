@@ -7,10 +7,9 @@ import re
 import time
 
 from bench.chromium import pick_radio  # noqa: F401 (the tests' name for it)
+from ui.matrix_editor import COLUMN_WIDTH as CELL_WIDTH
 
 from .conftest import wait_for_idle
-
-CELL_WIDTH = 50  # ui/matrix_editor.py gives every column 50 px unless told otherwise
 
 
 def edit_cell(

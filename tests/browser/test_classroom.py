@@ -14,7 +14,7 @@ from PIL import Image
 from crystal.vision.samples import labelled_drops
 
 from ..conftest import ROOT
-from .actions import pick_radio, upload, wait_for_verdict
+from .actions import CELL_WIDTH, pick_radio, upload, wait_for_verdict
 from .conftest import ARTIFACTS, assert_healthy, open_page, save_screenshot, wait_for_idle, watch
 
 AXE = ROOT / "tests" / "browser" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -94,6 +94,26 @@ def test_one_convolution_step_fits_a_projector_and_its_numbers_are_large(browser
                   getComputedStyle(document.querySelector('[data-testid="stMarkdownContainer"] p')).fontSize]"""
     )
     assert [float(size.rstrip("px")) for size in sizes] >= [15.5, 16.0], sizes
+    assert_healthy(page)
+    page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "picture_columns", "kernel_columns"),
+    [("", 5, 3), ("?preset=Handwritten+7", 10, 3), ("?kernel=Curve+detector", 5, 4)],
+)
+def test_the_picture_and_kernel_tables_are_whole_on_a_projector(
+    browser, app_url, address, picture_columns, kernel_columns
+):
+    """1024×768 with the sidebar open: each input table is as wide as its columns and their row
+    numbers, so no column or header is cut at the table's edge; a blank cell looks blank."""
+    page = tab(browser, app_url, 1024, 768)
+    open_page(page, "Convolution_and_pooling" + address)
+    tables = page.get_by_test_id("stDataFrame")
+    for index, columns in enumerate((picture_columns, kernel_columns)):
+        box = tables.nth(index).bounding_box()
+        assert box["width"] >= CELL_WIDTH * (columns + 1) and box["x"] + box["width"] <= 1024, (index, box)
+    page.screenshot(path=str(ARTIFACTS / f"projector_inputs{address.replace('?', '_').replace('+', '_')}.png"))
     assert_healthy(page)
     page.context.close()
 
