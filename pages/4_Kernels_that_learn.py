@@ -10,8 +10,7 @@ from ui.navigation import begin
 from ui.server import timing
 
 SEED = share.whole_number("seed", "learn_seed", 0, 9999, 0)
-SETTINGS = [SEED]
-"""What a share link carries: the seed (a training run is replayed from it, not carried)."""
+SETTINGS = [SEED]  # what a share link carries: the seed (a run is replayed from it, not carried)
 
 run_timing = begin(site.LEARNING)
 share.open_shared(site.LEARNING, SETTINGS)

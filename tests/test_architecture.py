@@ -86,3 +86,15 @@ def test_every_page_is_short():
         path.name: len(path.read_text().splitlines()) for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]
     }
     assert max(lengths.values()) <= 170, lengths
+
+
+def test_no_page_has_a_stray_string_that_streamlit_would_print():
+    """Streamlit's "magic" writes any bare expression of a page's script on the page, a string after
+    the module docstring included, so a note to the reader must be a comment there."""
+    stray = [
+        (path.name, node.lineno)
+        for path in [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]
+        for node in ast.parse(path.read_text()).body[1:]
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    ]
+    assert stray == []
