@@ -64,6 +64,23 @@ def dims(shape: tuple[int, ...]) -> str:
     return "×".join(str(n) for n in shape)
 
 
+def share_text(share: float) -> str:
+    """A share of a whole in percent with one decimal, as arithmetic on the page writes it; a share
+    that is not exactly 0 or 1 is never rounded to 0.0 % or 100.0 %.
+
+    Examples
+    --------
+    >>> share_text(0.982), share_text(0.99971), share_text(0.00016), share_text(1.0)
+    ('98.2 %', '> 99.9 %', '< 0.1 %', '100.0 %')
+    """
+    percent = 100 * float(share)
+    if 0 < percent < 0.05:
+        return "< 0.1 %"
+    if 99.95 <= percent < 100:
+        return "> 99.9 %"
+    return f"{percent:.1f} %"
+
+
 def chance_text(p: float) -> str:
     """A chance as every page writes it: whole percent, never 0 % or 100 %, which no model
     trained on a few photos can know.

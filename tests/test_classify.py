@@ -71,3 +71,9 @@ def test_the_arithmetic_written_out_adds_up():
     assert dense_equation([4, 4, 2, 4], [0.5] * 4, -5) == "4×0.5 + 4×0.5 + 2×0.5 + 4×0.5 + (−5) = 2"
     lines = softmax_equations([2.0, -2.0], ["crystal", "no crystal"])
     assert lines[0] == "exp(2) = 7.389,  exp(−2) = 0.135" and lines[2] == "crystal: 7.389 / 7.524 = 98.2 %"
+
+
+def test_a_share_that_is_not_whole_is_never_written_as_100_or_0_percent():
+    """exp(5) / (exp(5) + exp(−5) + exp(−5)) = 0.99991: one decimal would round it to 100.0 %."""
+    lines = softmax_equations([5.0, -5.0, -5.0], ["X", "O", "line"])
+    assert [line.split(" = ")[-1] for line in lines[2:]] == ["> 99.9 %", "< 0.1 %", "< 0.1 %"]

@@ -39,7 +39,7 @@ def test_dense_writes_out_each_score_and_softmax_turns_them_into_chances():
     assert "4×(−0.5) + 4×(−0.5) + 2×(−0.5) + 4×(−0.5) + 5 = −2" in codes(at)
     softmax = codes(at)[-1]  # exp(2) / (exp(2) + exp(-2)) = 7.389 / 7.524
     assert "crystal: 7.389 / 7.524 = 98.2 %" in softmax and "no crystal: 0.135 / 7.524 = 1.8 %" in softmax
-    assert [bar.proto.text for bar in at.get("progress")][-2:] == ["**crystal**: 98.2%", "**no crystal**: 1.8%"]
+    assert [bar.proto.text for bar in at.get("progress")][-2:] == ["**crystal**: 98.2 %", "**no crystal**: 1.8 %"]
 
 
 def test_an_edited_weight_changes_the_score_and_a_word_is_named():

@@ -15,7 +15,8 @@ from PIL import Image
 from crystal.learn.data import CLASSES, SIDE, a_shape
 from crystal.learn.describe import describe
 from crystal.learn.network import BATCH, MAX_EPOCHS, Point, Run
-from crystal.numbers import dims
+from crystal.numbers import dims, share_text
+from crystal.playground import classify
 from crystal.vision.render import colorize, to_png_bytes
 from ui import site
 from ui.conv_inputs import LEARNED_KEY
@@ -148,35 +149,35 @@ def kernels(run: Run, latest: Point, learned: np.ndarray) -> None:
 
 def feature_maps(run: Run, picture: np.ndarray) -> None:
     """What each kernel makes of one picture (after ReLU), as pictures."""
-    look = run.look(picture)
-    for index, (column, feature_map) in enumerate(zip(st.columns(len(look.maps)), look.maps), start=1):
-        column.image(
-            to_png_bytes(_heat(feature_map)),
-            caption=f"Kernel {index}'s map",
-            width="stretch",
-            alt=f"Kernel {index}'s feature map of the picture: bright where it responds",
-        )
+    _row_of_maps(
+        run.look(picture).maps,
+        caption="Kernel {}'s map",
+        alt="Kernel {}'s feature map of the picture: bright where it responds",
+    )
+
+
+def _row_of_maps(maps: np.ndarray, caption: str, alt: str) -> None:
+    """One picture per kernel's map, side by side; ``caption`` and ``alt`` get the kernel's number."""
+    for index, (column, grid) in enumerate(zip(st.columns(len(maps)), maps), start=1):
+        column.image(to_png_bytes(_heat(grid)), caption=caption.format(index), width="stretch", alt=alt.format(index))
 
 
 def verdict(run: Run, picture: np.ndarray) -> None:
     """The trained network's answer for a picture, step by step to softmax."""
-    from crystal.playground import classify
-
     look = run.look(picture)
-    for index, (column, pooled) in enumerate(zip(st.columns(len(look.pooled)), look.pooled), start=1):
-        column.image(
-            to_png_bytes(_heat(pooled)),
-            caption=f"Kernel {index}, pooled {dims(pooled.shape)}",
-            width="stretch",
-            alt=f"Kernel {index}'s map of your drawing after 2×2 max pooling, {dims(pooled.shape)} values",
-        )
+    size = dims(look.pooled.shape[1:])
+    _row_of_maps(
+        look.pooled,
+        caption=f"Kernel {{}}, pooled {size}",
+        alt=f"Kernel {{}}'s map of your drawing after 2×2 max pooling, {size} values",
+    )
     st.markdown(
         f"The {look.pooled.size} pooled numbers are flattened and weighed by the dense layer into one score "
         "per shape; softmax turns the scores into chances:"
     )
     st.code("\n".join(classify.softmax_equations(look.scores, list(CLASSES))), language=None)
     for name, chance in zip(CLASSES, look.chances):
-        st.progress(float(chance), text=f"**{name}**: {chance:.1%}")
+        st.progress(float(chance), text=f"**{name}**: {share_text(chance)}")
 
 
 def drawn_picture() -> np.ndarray | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from crystal.numbers import dims, format_number
+from crystal.numbers import dims, format_number, share_text
 from crystal.playground import classify, presets
 from crystal.playground.matrix_input import MAX_SIDE
 from ui import share
@@ -162,4 +162,4 @@ def softmax_step(scores: np.ndarray) -> None:
     )
     st.code("\n".join(classify.softmax_equations(scores, list(presets.ANSWERS))), language=None)
     for answer, chance in zip(presets.ANSWERS, chances):
-        st.progress(float(chance), text=f"**{answer}**: {chance:.1%}")
+        st.progress(float(chance), text=f"**{answer}**: {share_text(chance)}")

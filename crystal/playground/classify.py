@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from crystal.numbers import format_number
+from crystal.numbers import format_number, share_text
 
 
 def flatten(grid: ArrayLike) -> np.ndarray:
@@ -114,6 +114,6 @@ def softmax_equations(scores: ArrayLike, names: list[str]) -> list[str]:
         f"sum = {' + '.join(format_number(e) for e in exps)} = {format_number(total)}",
     ]
     lines += [
-        f"{name}: {format_number(e)} / {format_number(total)} = {100 * e / total:.1f} %" for name, e in zip(names, exps)
+        f"{name}: {format_number(e)} / {format_number(total)} = {share_text(e / total)}" for name, e in zip(names, exps)
     ]
     return lines
