@@ -48,18 +48,21 @@ ROWS = share.whole_number("rows", "conv_rows", 1, LARGEST_GRID, 5)
 COLUMNS = share.whole_number("cols", "conv_cols", 1, LARGEST_GRID, 5)
 DRAWN_GRID = share.whole_number("grid", "conv_grid", 5, LARGEST_GRID, 10)
 KERNEL_SIZE = share.whole_number("ksize", "conv_kernel_size", 1, LARGEST_KERNEL, 3)
+SOURCE = share.choice("picture", "conv_source", list(SOURCES))
+PRESET = share.choice("preset", "conv_image_preset", list(presets.IMAGE_NAMES))
+KERNEL = share.Setting(
+    "kernel", "conv_kernel", presets.KERNEL_NAMES[0], _kernel_name, share.reads_choice(list(presets.KERNEL_NAMES))
+)
 SETTINGS = [
-    share.choice("picture", "conv_source", list(SOURCES)),
-    share.choice("preset", "conv_image_preset", list(presets.IMAGE_NAMES)),
+    SOURCE,
+    PRESET,
     RANDOM_SIZE,
     share.whole_number("seed", "conv_random_seed", 0, 10**9, 0),
     ROWS,
     COLUMNS,
     share.seed("cells", "conv_typed_start", lambda text: _grid_text(text, LARGEST_GRID, "picture")),
     DRAWN_GRID,
-    share.Setting(
-        "kernel", "conv_kernel", presets.KERNEL_NAMES[0], _kernel_name, share.reads_choice(list(presets.KERNEL_NAMES))
-    ),
+    KERNEL,
     KERNEL_SIZE,
     share.seed("kcells", "conv_kernel_start", lambda text: _grid_text(text, LARGEST_KERNEL, "kernel")),
 ]
@@ -79,12 +82,12 @@ def input_columns() -> tuple:
 def _picture_columns() -> int:
     """How many columns the picture about to be shown has, from its widgets' values."""
     state = st.session_state
-    source = state.get("conv_source", SOURCES[0])
+    source = state.get(SOURCE.key, SOURCE.default)
     if source == "Type your own":
         return state.get(COLUMNS.key, COLUMNS.default)
     if source == "Draw":
         return DRAWING_PAD_PIXELS // CELL_PIXELS  # the pad, whatever its grid
-    name = state.get("conv_image_preset", presets.IMAGE_NAMES[0])
+    name = state.get(PRESET.key, PRESET.default)
     if name == presets.RANDOM_NAME:
         return state.get(RANDOM_SIZE.key, RANDOM_SIZE.default)
     return presets.IMAGES[name].values.shape[1]
@@ -92,7 +95,7 @@ def _picture_columns() -> int:
 
 def _kernel_columns() -> int:
     """How many columns the kernel about to be shown has, from its widgets' values."""
-    name = st.session_state.get("conv_kernel", presets.KERNEL_NAMES[0])
+    name = st.session_state.get(KERNEL.key, KERNEL.default)
     if name in presets.KERNELS:
         return presets.KERNELS[name].values.shape[1]
     if name == OWN_KERNEL:
@@ -105,9 +108,9 @@ def choose_picture() -> np.ndarray | None:
     shared = st.session_state.pop("conv_typed_start", None)
     if shared:  # a shared link's typed, drawn or edited cells: a typed picture that starts from them
         st.session_state["conv_typed_cells"] = grid_from_text(shared, max_side=LARGEST_GRID)
-        st.session_state["conv_source"] = "Type your own"
+        st.session_state[SOURCE.key] = "Type your own"
         st.session_state["conv_rows"], st.session_state["conv_cols"] = st.session_state["conv_typed_cells"].shape
-    source = st.radio("Where the picture comes from", SOURCES, key="conv_source", horizontal=True)
+    source = st.radio("Where the picture comes from", SOURCES, key=SOURCE.key, horizontal=True)
     return {"Preset": _picture_from_preset, "Type your own": _picture_typed, "Draw": _picture_drawn}[source]()
 
 
@@ -118,12 +121,12 @@ def choose_kernel() -> np.ndarray | None:
     shared = st.session_state.pop("conv_kernel_start", None)
     if shared:  # a shared link's typed or edited kernel: your own kernel, starting from it
         st.session_state["conv_kernel_cells"] = grid_from_text(shared, max_side=LARGEST_KERNEL)
-        st.session_state["conv_kernel"] = OWN_KERNEL
+        st.session_state[KERNEL.key] = OWN_KERNEL
         st.session_state[KERNEL_SIZE.key] = st.session_state["conv_kernel_cells"].shape[0]
     name = st.selectbox(
         "Kernel",
         [*presets.KERNEL_NAMES, *learned],
-        key="conv_kernel",
+        key=KERNEL.key,
         help="The small grid of weights that slides over the picture.",
     )
     if name in learned:
@@ -189,7 +192,7 @@ def _shown_picture(picture: np.ndarray | None, preset: np.ndarray | None = None)
 
 
 def _picture_from_preset() -> np.ndarray | None:
-    name = st.selectbox("Preset picture", presets.IMAGE_NAMES, key="conv_image_preset")
+    name = st.selectbox("Preset picture", presets.IMAGE_NAMES, key=PRESET.key)
     if name == presets.RANDOM_NAME:
         st.caption(presets.RANDOM_DESCRIPTION)
         size_column, button_column = st.columns([3, 1], vertical_alignment="bottom")

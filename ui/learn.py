@@ -19,7 +19,7 @@ from crystal.numbers import dims, share_text
 from crystal.playground import classify
 from crystal.vision.render import colorize, to_png_bytes
 from ui import site
-from ui.conv_inputs import LEARNED_KEY
+from ui.conv_inputs import KERNEL, LEARNED_KEY
 from ui.drawing_pad import drawn_grid
 from ui.matrix_figures import heatmap
 
@@ -142,7 +142,7 @@ def kernels(run: Run, latest: Point, learned: np.ndarray) -> None:
                 epoch, shown = seen
                 name = f"Learned kernel {index} (tiny CNN, seed {run.seed}, epoch {epoch:.1f})"
                 st.session_state.setdefault(LEARNED_KEY, {})[name] = shown[index - 1].copy()
-                st.session_state["conv_kernel"] = name
+                st.session_state[KERNEL.key] = name
                 st.switch_page(site.PLAYGROUND.path)
     st.session_state[SHOWN_KEY] = (latest.epoch, learned)
 
