@@ -176,13 +176,15 @@ def crystal_upload(repeats: int):
     with serve() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        tab.goto(f"{server.url}/Crystal_check", timeout=180_000)
-        wait_for_idle(tab, timeout=300)
-        pick_radio(tab, "Image source", "Upload")
-        main_label = tab.get_by_test_id("stWidgetLabel").filter(has_text=re.compile("^Upload"))  # not the teaching ones
-        uploader = tab.get_by_test_id("stFileUploader").filter(has=main_label).locator('input[type="file"]')
 
         def upload(data: bytes) -> float:
+            """Seconds from the upload to its verdict on screen, in a session of its own: on a fresh
+            page no verdict is on screen before this photo's."""
+            tab.goto(f"{server.url}/Crystal_check", timeout=180_000)
+            wait_for_idle(tab, timeout=300)
+            pick_radio(tab, "Image source", "Upload")
+            main_label = tab.get_by_test_id("stWidgetLabel").filter(has_text=re.compile("^Upload"))  # not teaching's
+            uploader = tab.get_by_test_id("stFileUploader").filter(has=main_label).locator('input[type="file"]')
             start = time.perf_counter()
             uploader.set_input_files([{"name": "drop.jpg", "mimeType": "image/jpeg", "buffer": data}])
             tab.get_by_text("Chance of crystal:").wait_for(timeout=120_000)

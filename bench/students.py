@@ -102,7 +102,8 @@ class Photo:
 
 class PhotoBox:
     """Drop photos no server has seen: the labelled drops in turn, each copy with pixels (0, 0) and
-    (0, 1) set from its number and a salt, so that its bytes are new (the server caches by bytes)."""
+    (0, 1) set from its number and a salt, and both written into the JPEG's comment, so that its
+    bytes are new (the server caches by bytes) even where the encoder rounds the two pixels away."""
 
     def __init__(self, salt: int, drops: list[Sample] | None = None):
         self.salt, self.drops, self.made = salt, drops or labelled_drops(), 0
@@ -117,7 +118,7 @@ class PhotoBox:
         rgb[0, 0] = (n % 256, n // 256 % 256, self.salt % 256)
         rgb[0, 1] = (self.salt // 256 % 256, self.salt // 65536 % 256, 255)
         out = io.BytesIO()
-        Image.fromarray(rgb).save(out, "JPEG", quality=92)
+        Image.fromarray(rgb).save(out, "JPEG", quality=92, comment=f"copy {n} of run {self.salt}")
         return Photo(f"drop-{self.salt}-{n}.jpg", out.getvalue(), drop.label)
 
 

@@ -11,6 +11,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from bench.app_server import serve
 from bench.streamlit_client import Run, StreamlitClient
 from bench.students import CrystalStudent, FeatureMapStudent, PhotoBox, PlaygroundStudent
+from crystal.vision.images import photo_id
+from crystal.vision.samples import labelled_drops
 from tests.conftest import ROOT
 
 
@@ -101,3 +103,11 @@ def test_only_servers_on_this_machine_are_loaded():
     refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2
     assert "not on this machine" in refused.stderr
+
+
+def test_every_photo_of_a_box_is_new_bytes_even_from_one_drop():
+    """JPEG rounds a change of one pixel away (copies 1 and 2 of one drop came out the same bytes,
+    and the server answered the second from its cache), so a copy must differ in more than pixels."""
+    box = PhotoBox(salt=7, drops=labelled_drops()[:1])
+    ids = [photo_id(box.next().data) for _ in range(40)]
+    assert len(set(ids)) == len(ids)
