@@ -109,7 +109,7 @@ def choose_picture() -> np.ndarray | None:
     if shared:  # a shared link's typed, drawn or edited cells: a typed picture that starts from them
         st.session_state["conv_typed_cells"] = grid_from_text(shared, max_side=LARGEST_GRID)
         st.session_state[SOURCE.key] = "Type your own"
-        st.session_state["conv_rows"], st.session_state["conv_cols"] = st.session_state["conv_typed_cells"].shape
+        st.session_state[ROWS.key], st.session_state[COLUMNS.key] = st.session_state["conv_typed_cells"].shape
     source = st.radio("Where the picture comes from", SOURCES, key=SOURCE.key, horizontal=True)
     return {"Preset": _picture_from_preset, "Type your own": _picture_typed, "Draw": _picture_drawn}[source]()
 
