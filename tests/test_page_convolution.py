@@ -310,3 +310,13 @@ def test_the_qr_code_of_a_typed_8x8_picture_and_kernel_is_small_enough_to_scan_a
     }
     url = link(PLAYGROUND, params, base="http://192.168.100.200:8501/")
     assert qr_version(url) <= 10, (qr_version(url), len(url))
+
+
+def test_every_editable_grid_shows_a_cleared_cell_blank_and_has_a_name(default_page):
+    """Streamlit writes a missing value as "None" unless told otherwise; a class typing live sees
+    a blank cell as blank. A screen reader hears which table it is in."""
+    editors = default_page.get("data_editor")
+    assert len(editors) >= 3  # the picture, the kernel and the dense weights
+    for editor in editors:
+        assert editor.proto.HasField("placeholder") and editor.proto.placeholder == ""
+        assert editor.proto.alt.endswith(": an editable table of numbers"), editor.proto.alt

@@ -106,7 +106,7 @@ def test_the_picture_and_kernel_tables_are_whole_on_a_projector(
     browser, app_url, address, picture_columns, kernel_columns
 ):
     """1024×768 with the sidebar open: each input table is as wide as its columns and their row
-    numbers, so no column or header is cut at the table's edge; a blank cell looks blank."""
+    numbers, so no column or header is cut at the table's edge."""
     page = tab(browser, app_url, 1024, 768)
     open_page(page, "Convolution_and_pooling" + address)
     tables = page.get_by_test_id("stDataFrame")
