@@ -30,7 +30,6 @@ import numpy as np
 
 from crystal.labels import CRYSTAL, LABELS
 from crystal.model import card as cards
-from crystal.model.calibration import Scores, fit_calibration, leave_one_out_calibrations, sigmoid
 from crystal.model.familiarity import Familiarity
 from crystal.model.fit import TrainingSet, fit, local_weight
 from crystal.model.store import ModelData
@@ -160,18 +159,8 @@ def _calibrated(
     held = base_card.evaluation.per_photo
     scores = np.r_[[photo.log_odds for photo in held], local_scores]
     truth = np.r_[[photo.label == CRYSTAL for photo in held], local_truth].astype(bool)
-    base_n = len(held)
-    without = leave_one_out_calibrations(scores, truth)
-    loo = np.array([c.chance(s) for c, s in zip(without, scores)])
-    shipped = fit_calibration(scores, truth)
-    entry = cards.CalibrationEntry(
-        base_card.calibration.method,
-        shipped.slope,
-        shipped.intercept,
-        Scores.of(sigmoid(scores), truth),
-        Scores.of(loo, truth),
-    )
-    return entry, loo[base_n:]
+    entry, without = cards.CalibrationEntry.fitted(base_card.calibration.method, scores, truth)
+    return entry, np.array([c.chance(s) for c, s in zip(without[len(held) :], local_scores)])
 
 
 def adapted_card(

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crystal.labels import LABELS
-from crystal.model.calibration import Calibration, Scores
+from crystal.model.calibration import Calibration, Scores, fit_calibration, leave_one_out_calibrations, sigmoid
 from crystal.model.familiarity import FLAGGED_SHARE, Familiarity
+from crystal.model.fit import THRESHOLD
 from crystal.model.typed_json import from_json, to_json
 
 Z_95 = 1.959964
@@ -152,6 +153,16 @@ class CalibrationEntry:
     def calibration(self) -> Calibration:
         return Calibration(self.slope, self.intercept)
 
+    @classmethod
+    def fitted(cls, method: str, log_odds: np.ndarray, truth: np.ndarray) -> tuple[CalibrationEntry, list[Calibration]]:
+        """The calibration fitted on all the held-out ``log_odds``, with what it did by leave-one-out,
+        and each photo's calibration fitted without that photo (whose chance it may then give)."""
+        without = leave_one_out_calibrations(log_odds, truth)
+        after = np.array([calibration.chance(score) for calibration, score in zip(without, log_odds)])
+        shipped = fit_calibration(log_odds, truth)
+        before = Scores.of(sigmoid(log_odds), truth)
+        return cls(method, shipped.slope, shipped.intercept, before, Scores.of(after, truth)), without
+
 
 @dataclass(frozen=True)
 class JudgedPhoto:
@@ -269,7 +280,7 @@ class ModelCard:
         return from_json(cls, data)
 
 
-def evaluate(p_crystal: np.ndarray, truth: np.ndarray, threshold: float = 0.5) -> Evaluation:
+def evaluate(p_crystal: np.ndarray, truth: np.ndarray, threshold: float = THRESHOLD) -> Evaluation:
     """Count right, its interval, per-class recall and the confusion matrix of chances judged at
     ``threshold`` (rows: truth crystal/no crystal; columns: verdict); ``method`` is left empty."""
     said, truth = np.asarray(p_crystal) >= threshold, np.asarray(truth).astype(bool)

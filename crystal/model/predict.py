@@ -129,7 +129,7 @@ class CrystalModel:
         pooled = np.stack([explanation.pooled for _, explanation in views])
         towards, away = strongest(self.weights.contributions(pooled), SHOWN_FEATURES)
         log_odds = self.weights.score(pooled)  # the head's arithmetic in NumPy, as every other chance is made
-        p = self.weights.p_crystal(pooled)
+        p = float(self.weights.calibration.chance(log_odds))
         box, description = drop.box, appearance(rgb, drop)
         unfamiliar = self.familiarity.unfamiliar(description)
         return Prediction(

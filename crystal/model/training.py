@@ -29,7 +29,7 @@ import numpy as np
 
 from crystal.labels import LABELS
 from crystal.model import card as cards
-from crystal.model.calibration import Scores, fit_calibration, leave_one_out_calibrations, sigmoid
+from crystal.model.calibration import Scores, sigmoid
 from crystal.model.dataset import Photo, labelled_photos
 from crystal.model.drop import find_drop
 from crystal.model.familiarity import Familiarity, appearance
@@ -149,16 +149,10 @@ def photo_looks(photos: Sequence[Photo]) -> tuple[np.ndarray, np.ndarray]:
 
 def calibrated(folds: Sequence[Fold], truth: np.ndarray) -> tuple[list[Fold], cards.CalibrationEntry]:
     """Each fold's head with the calibration fitted without its photo, and the card's entry."""
-    log_odds = np.array([fold.log_odds for fold in folds])
+    entry, without = cards.CalibrationEntry.fitted(CALIBRATION_METHOD, np.array([f.log_odds for f in folds]), truth)
     folds = [
-        replace(fold, head=replace(fold.head, calibration=calibration))
-        for fold, calibration in zip(folds, leave_one_out_calibrations(log_odds, truth))
+        replace(fold, head=replace(fold.head, calibration=calibration)) for fold, calibration in zip(folds, without)
     ]
-    shipped = fit_calibration(log_odds, truth)
-    before, after = sigmoid(log_odds), np.array([fold.p_crystal for fold in folds])
-    entry = cards.CalibrationEntry(
-        CALIBRATION_METHOD, shipped.slope, shipped.intercept, Scores.of(before, truth), Scores.of(after, truth)
-    )
     return folds, entry
 
 
@@ -185,7 +179,7 @@ def train(
     progress("nested leave-one-out ...")
     folds, calibration = calibrated(nested_leave_one_out(training), truth)
     c = choose_c(training)
-    head = replace(fit(training, c), calibration=fit_calibration(np.array([f.log_odds for f in folds]), truth))
+    head = replace(fit(training, c), calibration=calibration.calibration())
     rule = Familiarity.fit(description)
     other_labs = [judged(folder, head, rule, maker, cache, progress) for folder in judge]
     loo = evaluation(photos, folds, rule.held_out > rule.threshold, found)
