@@ -74,6 +74,7 @@ class Run:
     _epochs: Fraction = field(default=Fraction(0), init=False, repr=False)  # steps / steps per epoch, summed
     history: list[Point] = field(default_factory=list)  # every CHART_STEPS steps and at each epoch's end
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
+    _between: Point | None = field(default=None, init=False, repr=False)  # figures between chart points, made once
 
     def __post_init__(self):
         pictures, labels = make_examples(PER_CLASS, self.seed)
@@ -103,6 +104,7 @@ class Run:
                 np.concatenate([self.train[0], pictures]),
                 np.concatenate([self.train[1], np.full(len(pictures), label)]),
             )
+            self._between = None  # its loss was on the examples without these
 
     def step(self) -> None:
         """One training step: one batch, one small move of every weight (the batches go round in a seeded order)."""
@@ -131,7 +133,9 @@ class Run:
         with self._lock:
             points = [self._start, *self.history]
             if points[-1].steps != self.steps:
-                points.append(self._evaluate())
+                if self._between is None or self._between.steps != self.steps:
+                    self._between = self._evaluate()
+                points.append(self._between)
             return points[-1], points, self.kernels()
 
     def _evaluate(self) -> Point:
