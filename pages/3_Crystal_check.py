@@ -56,7 +56,7 @@ if not readable:
 chosen = crystal_check.look_closer(readable)
 image, rgb = readable[chosen]
 with st.spinner("Looking for crystals, and working out where the model looked ..."):  # cached if checked above
-    detail = crystal_check.predict(image.data, rgb, model)
+    detail = crystal_check.predict(image, rgb, model)
 st.subheader(image.name)
 picture, words = st.columns([3, 2], gap="large")
 with words:

@@ -11,13 +11,12 @@ link by :func:`ui.share.open_shared`), and what the pickers show is written back
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import streamlit as st
 
 from crystal.playground import presets
 from crystal.playground.matrix_input import grid_from_text, grid_to_text
+from crystal.vision.images import photo_id
 from ui import share
 from ui.drawing_pad import drawn_grid
 from ui.matrix_editor import COLUMN_WIDTH, matrix_editor
@@ -181,7 +180,7 @@ def _starting(blank: np.ndarray, key: str) -> np.ndarray:
 
 
 def _digest(grid: np.ndarray) -> str:
-    return hashlib.sha256(np.asarray(grid, float).tobytes()).hexdigest()[:8]
+    return photo_id(np.asarray(grid, float).tobytes())[:8]
 
 
 def _shown_picture(picture: np.ndarray | None, preset: np.ndarray | None = None) -> np.ndarray | None:

@@ -21,7 +21,6 @@ from crystal.model.predict import CrystalModel, Prediction, load_model
 from crystal.model.store import ModelFileError
 from crystal.model.verdict import headline, scale_region, tile_heat
 from crystal.numbers import chance_text
-from crystal.vision.images import photo_id
 from crystal.vision.render import outline, overlay, shrink_to_width, to_jpeg_bytes
 from crystal.vision.samples import list_samples
 from ui import share
@@ -72,12 +71,12 @@ def predictions() -> Recent[Prediction]:
     return Recent(KEPT_PREDICTIONS, max_bytes=KEPT_BYTES)
 
 
-def predict(data: bytes, rgb: np.ndarray, crystal_model: CrystalModel) -> Prediction:
+def predict(image: NamedImage, rgb: np.ndarray, crystal_model: CrystalModel) -> Prediction:
     """Verdict, tile map and Grad-CAM for one photo by ``crystal_model``: from memory when this
     model has judged these bytes before, otherwise made in turn through the heavy-work queue.
     Grad-CAM costs almost nothing on top of the verdict, so every photo gets one and looking closer
     at any checked photo needs no second pass."""
-    key, status = (model_id(crystal_model), photo_id(data)), st.empty()
+    key, status = (model_id(crystal_model), image.digest), st.empty()
     kept = predictions().get(key)
     if kept is None:
         with heavy_work.slot("a crystal check", status):
@@ -129,7 +128,7 @@ def check_all(items: list[tuple[NamedImage, np.ndarray]], crystal_model: Crystal
     bar = st.progress(0.0, text="Checking photos ...")
     out = []
     for done, (image, rgb) in enumerate(items, start=1):
-        out.append(predict(image.data, rgb, crystal_model))
+        out.append(predict(image, rgb, crystal_model))
         bar.progress(done / len(items), text=f"Checked {done} of {len(items)} photos")
     bar.empty()
     return out

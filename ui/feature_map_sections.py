@@ -20,6 +20,7 @@ import numpy as np
 import streamlit as st
 
 from crystal.vision.backbone import WeightsSource
+from crystal.vision.images import SUPPORTED
 from crystal.vision.layer_maps import LAYERS, filters_of, layer_facts, where_it_responds
 from crystal.vision.samples import Sample
 from ui import feature_maps, filter_pictures, share, site
@@ -136,7 +137,7 @@ def choose_image(samples: list[Sample]) -> tuple[NamedImage, np.ndarray, bool]:
     )
     chosen = [handoff] if use_handoff else choose_images(samples, key="fm")
     if not chosen:
-        st.info("Upload an image (JPEG, PNG, BMP or TIFF) to see its feature maps.")
+        st.info(f"Upload an image ({SUPPORTED}) to see its feature maps.")
         st.stop()
     decoded = decode(chosen[0])
     if decoded.problem:

@@ -187,7 +187,7 @@ def sorted_uploads(state: Teaching, shipped: CrystalModel) -> None:
             if decoded.problem:
                 column.error(decoded.problem, icon="🚫")
             else:
-                prediction = crystal_check.predict(image.data, decoded.rgb, shipped)
+                prediction = crystal_check.predict(image, decoded.rgb, shipped)
                 record_label(state, Checked.of(image, prediction), label)
                 added = True
             bar.progress(done / len(new), text=f"Checked {done} of {len(new)} of your photos")
