@@ -169,14 +169,13 @@ class Page:
         self._values[widget.id] = state
         return self.rerun(fragment_id=widget.fragment_id)
 
-    def file_urls_request(self, key: str, names: list[str]) -> tuple[str, bytes]:
+    def file_urls_request(self, key: str, names: list[str]) -> bytes:
         """(request id, message) asking the server where to upload ``names`` for the uploader ``key``."""
         msg = BackMsg()
-        request_id = uuid.uuid4().hex
-        msg.file_urls_request.request_id = request_id
+        msg.file_urls_request.request_id = uuid.uuid4().hex
         msg.file_urls_request.session_id = self.session_id
         msg.file_urls_request.file_names.extend(names)
-        return request_id, msg.SerializeToString()
+        return msg.SerializeToString()
 
     def receive(self, data: bytes) -> ForwardMsg:
         """Take one message from the server: note the session, the widgets drawn and the messages
@@ -250,7 +249,7 @@ class StreamlitClient:
         """Put one file into the uploader ``key`` (replacing what it held) and wait for the rerun,
         as choosing a file in the browser does. The request's time starts with the upload."""
         sent = time.perf_counter()
-        request_id, request = self.page.file_urls_request(key, [name])
+        request = self.page.file_urls_request(key, [name])
         self._connection.send_binary(request)
         reply = self._until(lambda msg: msg.WhichOneof("type") == "file_urls_response", Run(sent))
         urls = reply.file_urls_response.file_urls[0]

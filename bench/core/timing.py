@@ -20,7 +20,7 @@ class Measurement:
 
     def row(self) -> str:
         ratio = ""
-        if self.baseline is not None and self.value > 0:
+        if self.baseline and self.value > 0:  # no ratio to a zero (or missing) baseline
             times, word = (
                 (self.baseline / self.value, "better")
                 if self.baseline >= self.value

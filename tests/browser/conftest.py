@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pytest
 
 from bench.app_server import serve
-from bench.chromium import CHROMIUM, CHROMIUM_ARGS, PAGE_STATE, wait_for_idle  # noqa: F401 (the tests' names)
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS, wait_for_idle
 
 from ..conftest import ROOT
 
